@@ -1,0 +1,1 @@
+"""Analytics: surveys, metric definitions, dashboards and exports (read-only over the rest)."""

@@ -1,0 +1,1 @@
+"""Channels: provider adapters, verified webhooks, durable inbound events and delivery."""

@@ -1,0 +1,19 @@
+"""Project-wide pytest set-up: tasks run in-process, tenants and members from factories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from helpdesk.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _eager_tasks() -> Iterator[None]:
+    """Tests run tasks in-process; the worker path has its own tests and benchmarks."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -1,0 +1,1 @@
+"""Customers: people, their identities on every channel, and their organizations."""

@@ -1,0 +1,1 @@
+"""The API skeleton every room builds on: auth, permissions, errors, pagination, base views."""

@@ -1,0 +1,112 @@
+"""The domain event bus.
+
+Services call ``event_publish`` inside their transaction; subscribers run once it commits,
+each event stamped with the tenant's next ``seq``. Rooms lower in the house subscribe in their
+``AppConfig.ready`` so nothing imports upward. A failing subscriber is logged and never blocks
+the others: state is the truth, events are notifications of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    name: str
+    tenant_id: int
+    payload: Mapping[str, Any]
+    occurred_at: datetime
+    seq: int = 0
+    user_ids: tuple[int, ...] = ()
+    broadcast: bool = True  # False: only the named users' groups receive it
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "event": self.name,
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(),
+            "data": dict(self.payload),
+        }
+
+
+Handler = Callable[[DomainEvent], None]
+_subscribers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(name: str, handler: Handler) -> None:
+    """Run ``handler`` for every committed event called ``name`` (``"*"`` for all)."""
+    if handler not in _subscribers[name]:
+        _subscribers[name].append(handler)
+
+
+def unsubscribe(name: str, handler: Handler) -> None:
+    if handler in _subscribers[name]:
+        _subscribers[name].remove(handler)
+
+
+def seq_next(tenant_id: int) -> int:
+    """The tenant's next event sequence number (atomic in Redis; per process in memory)."""
+    key = f"event-seq:{tenant_id}"
+    cache.add(key, 0, timeout=None)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 0, timeout=None)
+        return int(cache.incr(key))
+
+
+def seq_current(tenant_id: int) -> int:
+    return int(cache.get(f"event-seq:{tenant_id}", 0))
+
+
+def event_publish(
+    *,
+    tenant_id: int,
+    name: str,
+    payload: Mapping[str, Any],
+    user_ids: tuple[int, ...] = (),
+    broadcast: bool = True,
+) -> None:
+    """Queue an event for dispatch when the current transaction commits."""
+    event = DomainEvent(
+        name=name,
+        tenant_id=tenant_id,
+        payload=payload,
+        occurred_at=timezone.now(),
+        user_ids=user_ids,
+        broadcast=broadcast,
+    )
+    transaction.on_commit(partial(_dispatch, event))
+
+
+def _dispatch(event: DomainEvent) -> None:
+    stamped = DomainEvent(
+        name=event.name,
+        tenant_id=event.tenant_id,
+        payload=event.payload,
+        occurred_at=event.occurred_at,
+        seq=seq_next(event.tenant_id),
+        user_ids=event.user_ids,
+        broadcast=event.broadcast,
+    )
+    for handler in [*_subscribers.get(event.name, ()), *_subscribers.get(ALL, ())]:
+        try:
+            handler(stamped)
+        except Exception:
+            logger.exception("event handler %r failed for %s", handler, event.name)

@@ -1,0 +1,27 @@
+"""The URLconf. Rooms contribute their own url modules (included by name, never imported)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from helpdesk import views
+from helpdesk.api.errors import api_not_found
+
+api_v1 = [
+    path("", include("helpdesk.api_urls")),
+    path("", include("customers.urls")),
+    path("", include("inbox.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("app/", views.workspace_chooser, name="workspaces"),
+    path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/v1/<path:rest>", api_not_found),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,1 @@
+"""The inbox: tickets, messages and the agent workspace."""

@@ -1,0 +1,220 @@
+"""Writes on tickets and messages. Every change publishes its domain event on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import EllipsisType
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from helpdesk.events import event_publish
+from helpdesk.models import Membership, Tenant
+from helpdesk.services import counter_next
+from inbox.models import (
+    DeliveryStatus,
+    Direction,
+    Message,
+    Priority,
+    Tag,
+    Ticket,
+    TicketStatus,
+    TicketTag,
+)
+from routing.models import Team
+
+
+def ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    """What live clients need to place a ticket in a list without refetching it."""
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": Priority(ticket.priority).label,
+        "customer": ticket.customer_id,
+        "assignee": ticket.assignee_id,
+        "team": ticket.team_id,
+        "channels": list(ticket.channel_kinds),
+        "sla_due_at": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
+        "updated_at": ticket.updated_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    subject: str,
+    channel_kind: str = "",
+    channel_id: int | None = None,
+    priority: int = Priority.NORMAL,
+    at: datetime | None = None,
+) -> Ticket:
+    at = at or timezone.now()
+    ticket = Ticket.objects.create(
+        tenant=tenant,
+        number=counter_next(tenant=tenant, name="ticket"),
+        subject=subject[:300],
+        customer=customer,
+        priority=priority,
+        channel_kinds=[channel_kind] if channel_kind else [],
+        via_channel_id=channel_id,
+        created_at=at,
+        updated_at=at,
+        last_activity_at=at,
+    )
+    event_publish(tenant_id=tenant.pk, name="ticket.created", payload=ticket_payload(ticket))
+    return ticket
+
+
+@transaction.atomic
+def message_record(
+    *,
+    ticket: Ticket,
+    direction: str,
+    body_text: str,
+    body_html: str = "",
+    channel_kind: str = "",
+    channel_id: int | None = None,
+    customer: Customer | None = None,
+    author: Membership | None = None,
+    external_id: str = "",
+    status: str = DeliveryStatus.RECEIVED,
+    at: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Message:
+    """Store a message on a ticket and move the ticket's activity clocks."""
+    at = at or timezone.now()
+    headers = headers or {}
+    message = Message.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        direction=direction,
+        channel_kind=channel_kind,
+        channel_id=channel_id,
+        customer=customer,
+        author=author,
+        body_text=body_text,
+        body_html=body_html,
+        external_id=external_id,
+        status=status,
+        status_at=at,
+        message_id_header=headers.get("message_id", ""),
+        in_reply_to=headers.get("in_reply_to", ""),
+        references=headers.get("references", ""),
+        metadata=metadata or {},
+        created_at=at,
+    )
+    fields = ["last_activity_at", "updated_at"]
+    ticket.last_activity_at = ticket.updated_at = at
+    if channel_kind and channel_kind not in ticket.channel_kinds:
+        ticket.channel_kinds = [*ticket.channel_kinds, channel_kind]
+        fields.append("channel_kinds")
+    if direction == Direction.INBOUND:
+        ticket.last_inbound_at = at
+        fields.append("last_inbound_at")
+        if ticket.first_touch_at is None:
+            ticket.first_touch_at = at
+            fields.append("first_touch_at")
+    elif direction == Direction.OUTBOUND and ticket.first_response_at is None:
+        ticket.first_response_at = at
+        fields.append("first_response_at")
+    ticket.save(update_fields=fields)
+    event_publish(
+        tenant_id=ticket.tenant_id,
+        name="message.created",
+        payload={
+            "id": message.pk,
+            "ticket": ticket_payload(ticket),
+            "direction": direction,
+            "channel": channel_kind,
+            "status": status,
+        },
+    )
+    return message
+
+
+def _status_timestamps(ticket: Ticket, status: str, now: datetime) -> list[str]:
+    changed = ["status"]
+    ticket.status = status
+    if status == TicketStatus.SOLVED and ticket.solved_at is None:
+        ticket.solved_at = now
+        changed.append("solved_at")
+    elif status == TicketStatus.CLOSED and ticket.closed_at is None:
+        ticket.closed_at = now
+        changed.append("closed_at")
+        if ticket.solved_at is None:
+            ticket.solved_at = now
+            changed.append("solved_at")
+    elif status not in (TicketStatus.SOLVED, TicketStatus.CLOSED) and ticket.solved_at:
+        ticket.solved_at = None
+        ticket.closed_at = None
+        changed += ["solved_at", "closed_at"]
+    return changed
+
+
+def ticket_tags_set(*, ticket: Ticket, names: Iterable[str]) -> list[str]:
+    wanted = sorted({name.strip().lower() for name in names if name.strip()})
+    tags = []
+    for name in wanted:
+        tag, _ = Tag.objects.get_or_create(tenant_id=ticket.tenant_id, name=name)
+        tags.append(tag)
+    TicketTag.objects.filter(ticket=ticket).exclude(tag__in=tags).delete()
+    existing = set(TicketTag.objects.filter(ticket=ticket).values_list("tag_id", flat=True))
+    TicketTag.objects.bulk_create(
+        [
+            TicketTag(tenant_id=ticket.tenant_id, ticket=ticket, tag=t)
+            for t in tags
+            if t.pk not in existing
+        ]
+    )
+    return wanted
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: Membership | None,
+    status: str | None = None,
+    priority: int | None = None,
+    assignee: Membership | EllipsisType | None = ...,
+    team: Team | EllipsisType | None = ...,
+    tags: list[str] | None = None,
+) -> Ticket:
+    """Change what an agent may change on a ticket; ``...`` leaves a relation untouched."""
+    now = timezone.now()
+    changed: list[str] = []
+    if status is not None and status != ticket.status:
+        changed += _status_timestamps(ticket, status, now)
+    if priority is not None and priority != ticket.priority:
+        ticket.priority = priority
+        changed.append("priority")
+    if assignee is not ... and assignee != ticket.assignee:
+        ticket.assignee = assignee
+        changed.append("assignee")
+    if team is not ... and team != ticket.team:
+        ticket.team = team
+        changed.append("team")
+    if changed:
+        ticket.updated_at = now
+        ticket.save(update_fields=[*changed, "updated_at"])
+    if tags is not None:
+        ticket_tags_set(ticket=ticket, names=tags)
+        changed.append("tags")
+    if changed:
+        payload = ticket_payload(ticket) | {
+            "changed": sorted(set(changed) & {"status", "priority", "assignee", "team", "tags"}),
+            "actor": actor.pk if actor else None,
+        }
+        user_ids = (ticket.assignee.user_id,) if "assignee" in changed and ticket.assignee else ()
+        event_publish(
+            tenant_id=ticket.tenant_id, name="ticket.updated", payload=payload, user_ids=user_ids
+        )
+    return ticket

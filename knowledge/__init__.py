@@ -1,0 +1,1 @@
+"""Self-service: the help center, articles, knowledge search and deflection signals."""

@@ -1,0 +1,1 @@
+"""Routing: business hours, SLA policies, teams, skills, capacity and assignment."""
