@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import EllipsisType
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from customers.identity_values import (
+    IdentityKind,
+    InvalidIdentity,
+    email_domain,
+    normalize_identity,
+)
 from customers.models import Customer, Identity, Organization, OrganizationDomain
 from helpdesk.events import event_publish
 from helpdesk.models import Tenant
@@ -78,3 +84,51 @@ def organization_create(
             organization=organization
         )
     return organization
+
+
+def identity_resolve(
+    *,
+    tenant: Tenant,
+    kind: str,
+    value: str,
+    verified: bool = False,
+    display_name: str = "",
+    channel_id: int | None = None,
+) -> Customer:
+    """The customer behind a sender identity; a new customer when nobody has it yet.
+
+    ``value`` is normalized here (``customers.identity_values``); an unusable value
+    (anonymous caller id, malformed address) gets an unverified placeholder customer.
+    """
+    try:
+        normalized = normalize_identity(kind, value, default_region=tenant.country)
+    except InvalidIdentity:
+        return customer_create(tenant=tenant, name=display_name or "Unknown sender")
+    now = timezone.now()
+    identity = (
+        Identity.objects.select_related("customer").filter(kind=kind, value=normalized).first()
+    )
+    if identity is not None:
+        Identity.objects.filter(pk=identity.pk).update(last_seen_at=now)
+        customer = identity.customer
+        while customer.merged_into_id:  # identities move on merge; this guards stale rows
+            customer = Customer.objects.get(pk=customer.merged_into_id)
+        return customer
+    organization = None
+    if kind == IdentityKind.EMAIL:
+        domain = OrganizationDomain.objects.filter(domain=email_domain(normalized)).first()
+        organization = domain.organization if domain else None
+    try:
+        with transaction.atomic():
+            customer = customer_create(tenant=tenant, name=display_name, organization=organization)
+            Identity.objects.create(
+                tenant=tenant,
+                customer=customer,
+                kind=kind,
+                value=normalized,
+                verified=verified,
+                source_channel_id=channel_id,
+            )
+    except IntegrityError:  # a concurrent message from the same new sender won the race
+        return Identity.objects.select_related("customer").get(kind=kind, value=normalized).customer
+    return customer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -52,6 +54,10 @@ class Tag(TenantOwned):
         return self.name
 
 
+def _reply_token() -> str:
+    return secrets.token_hex(8)
+
+
 class Ticket(TenantOwned):
     """One customer issue, whatever channels it travels through."""
 
@@ -70,6 +76,7 @@ class Ticket(TenantOwned):
     language = models.CharField(max_length=16, blank=True)
     channel_kinds = models.JSONField(default=list, help_text="Channel kinds touched, in order.")
     via_channel_id = models.BigIntegerField(null=True, blank=True)
+    reply_token = models.CharField(max_length=32, default=_reply_token)
 
     # SLA clocks: due times are computed when events happen; sla_due_at is the earliest
     # running target, which the inbox sorts by and the breach sweeper scans.
@@ -95,6 +102,7 @@ class Ticket(TenantOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_unique_number"),
+            models.UniqueConstraint(fields=["tenant", "reply_token"], name="ticket_unique_token"),
         ]
         indexes = [
             models.Index(

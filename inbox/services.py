@@ -7,13 +7,15 @@ from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
+from customers.services import identity_resolve
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.services import counter_next
+from inbox.inbound import InboundMessage
 from inbox.models import (
     DeliveryStatus,
     Direction,
@@ -24,6 +26,8 @@ from inbox.models import (
     TicketStatus,
     TicketTag,
 )
+from inbox.rules import ticket_rules_apply
+from inbox.threading import inbound_thread
 from routing.models import Team
 
 
@@ -218,3 +222,73 @@ def ticket_update(
             tenant_id=ticket.tenant_id, name="ticket.updated", payload=payload, user_ids=user_ids
         )
     return ticket
+
+
+def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message | None:
+    """Store an inbound message exactly once: resolve who sent it, thread it, apply the rules.
+
+    Returns None when the channel already has a message with this external id (a provider
+    redelivery, possibly concurrent).
+    """
+    if (
+        inbound.external_id
+        and Message.objects.filter(
+            channel_id=inbound.channel_id, external_id=inbound.external_id
+        ).exists()
+    ):
+        return None
+    try:
+        with transaction.atomic():
+            return _ingest(tenant=tenant, inbound=inbound)
+    except IntegrityError:
+        if Message.objects.filter(
+            channel_id=inbound.channel_id, external_id=inbound.external_id
+        ).exists():
+            return None
+        raise
+
+
+def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
+    sender = inbound.sender
+    customer = identity_resolve(
+        tenant=tenant,
+        kind=sender.kind,
+        value=sender.value,
+        verified=sender.verified,
+        display_name=sender.display_name,
+        channel_id=inbound.channel_id,
+    )
+    at = inbound.sent_at or timezone.now()
+    ticket = inbound_thread(customer=customer, inbound=inbound)
+    created = ticket is None
+    if ticket is None:
+        subject = inbound.subject or inbound.body_text.strip().split("\n", 1)[0][:120]
+        ticket = ticket_open(
+            tenant=tenant,
+            customer=customer,
+            subject=subject,
+            channel_kind=inbound.channel_kind,
+            channel_id=inbound.channel_id,
+            at=at,
+        )
+    elif not ticket.is_active:
+        ticket_update(ticket=ticket, actor=None, status=TicketStatus.OPEN)
+    message = message_record(
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        body_text=inbound.body_text,
+        body_html=inbound.body_html,
+        channel_kind=inbound.channel_kind,
+        channel_id=inbound.channel_id,
+        customer=customer,
+        external_id=inbound.external_id,
+        at=at,
+        headers={
+            "message_id": inbound.message_id,
+            "in_reply_to": inbound.in_reply_to,
+            "references": " ".join(inbound.references),
+        },
+        metadata=dict(inbound.metadata),
+    )
+    ticket_rules_apply(ticket=ticket, message=message, created=created)
+    return message

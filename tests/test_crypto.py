@@ -9,7 +9,9 @@ from tests.conftest import Seat
 def test_channel_config_is_encrypted_at_rest(seat_a: Seat) -> None:
     with tenant_scope(seat_a.tenant):
         channel = Channel.objects.create(
-            kind="sms", provider="twilio", name="SMS",
+            kind="sms",
+            provider="twilio",
+            name="SMS",
             config={"account_sid": "AC123", "auth_token": "very-secret-token"},
         )
     with connection.cursor() as cursor:
@@ -19,7 +21,8 @@ def test_channel_config_is_encrypted_at_rest(seat_a: Seat) -> None:
     assert "AC123" not in raw
     with tenant_scope(seat_a.tenant):
         assert Channel.objects.get(pk=channel.pk).config == {
-            "account_sid": "AC123", "auth_token": "very-secret-token",
+            "account_sid": "AC123",
+            "auth_token": "very-secret-token",
         }
 
 

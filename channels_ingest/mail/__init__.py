@@ -1,0 +1,1 @@
+"""Inbound email helpers: separating a customer's new text from quoted history."""
