@@ -8,6 +8,8 @@ import pytest
 
 from helpdesk.celery import app as celery_app
 
+pytest_plugins = ["tests.seats"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _eager_tasks() -> Iterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any, ParamSpec, TypeVar
@@ -12,6 +13,7 @@ from django.db import transaction
 from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
 
+logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -28,6 +30,14 @@ def tenant_task(func: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
+def safe_delay(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send ``task`` now; a broker outage is logged, not raised: sweepers recover the work."""
+    try:
+        task.delay(*args, **kwargs)
+    except Exception:
+        logger.exception("could not enqueue %s%r", task.name, args)
+
+
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     """Send ``task`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(task.delay, *args, **kwargs))
+    transaction.on_commit(partial(safe_delay, task, *args, **kwargs))

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("helpdesk.api_urls")),
     path("", include("customers.urls")),
     path("", include("inbox.urls")),
+    path("", include("channels_ingest.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("app/", views.workspace_chooser, name="workspaces"),
     path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
     path("api/v1/", include(api_v1)),
+    path("webhooks/", include("channels_ingest.webhook_urls")),
     path("api/v1/<path:rest>", api_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api.serializers import StrictSerializer
 from helpdesk.api.views import TenantAPIView, TenantViewSet
 from helpdesk.models import Membership
 from inbox.models import Priority, Ticket
@@ -22,7 +23,7 @@ from inbox.selectors import (
     ticket_messages,
 )
 from inbox.serializers import MessageOutput, TicketOutput, TicketPatchInput
-from inbox.services import ticket_update
+from inbox.services import message_reply, ticket_update
 from routing.models import Team
 
 
@@ -110,9 +111,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         return team
 
 
+class ReplyInput(StrictSerializer):
+    body = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    internal = serializers.BooleanField(required=False, default=False)
+    channel_id = serializers.IntegerField(required=False, min_value=1)
+
+
 @extend_schema(tags=["tickets"])
 class TicketMessagesView(TenantAPIView):
-    """Every message of one ticket, oldest first."""
+    """Every message of one ticket, oldest first; POST replies or adds an internal note."""
 
     serializer_class = MessageOutput
     ordering = ("created_at", "id")
@@ -121,3 +128,19 @@ class TicketMessagesView(TenantAPIView):
         ticket = get_object_or_404(Ticket.objects.all(), pk=ticket_id)
         page = self.paginate_queryset(ticket_messages(ticket=ticket))
         return self.get_paginated_response(MessageOutput(page, many=True).data)
+
+    @extend_schema(request=ReplyInput, responses={201: MessageOutput})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        ticket = get_object_or_404(Ticket.objects.all(), pk=ticket_id)
+        data = ReplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        message = message_reply(
+            ticket=ticket,
+            author=self.membership,
+            body_text=values["body"],
+            internal=values["internal"],
+            channel_id=values.get("channel_id"),
+        )
+        saved = ticket_messages(ticket=ticket).get(pk=message.pk)
+        return Response(MessageOutput(saved).data, status=status.HTTP_201_CREATED)

@@ -78,3 +78,15 @@ class StatusUpdate:
     status: str  # a DeliveryStatus value
     at: datetime | None = None
     error: str = ""
+
+
+@dataclass(frozen=True)
+class CallUpdate:
+    """Later detail of a call we already stored: its recording, transcript or duration."""
+
+    channel_id: int
+    external_id: str  # the call's id (the message's external id)
+    duration_seconds: int | None = None
+    recording_url: str = ""
+    transcript: str = ""
+    sentiment: str = ""

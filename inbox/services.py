@@ -12,11 +12,14 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.services import identity_resolve
+from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.services import counter_next
-from inbox.inbound import InboundMessage
+from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
 from inbox.models import (
+    STATUS_RANK,
+    Call,
     DeliveryStatus,
     Direction,
     Message,
@@ -26,6 +29,7 @@ from inbox.models import (
     TicketStatus,
     TicketTag,
 )
+from inbox.outbound import channel_info
 from inbox.rules import ticket_rules_apply
 from inbox.threading import inbound_thread
 from routing.models import Team
@@ -288,7 +292,140 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
             "in_reply_to": inbound.in_reply_to,
             "references": " ".join(inbound.references),
         },
-        metadata=dict(inbound.metadata),
+        metadata={**inbound.metadata, "sender": {"kind": sender.kind, "value": sender.value}},
     )
     ticket_rules_apply(ticket=ticket, message=message, created=created)
+    return message
+
+
+def message_status_apply(*, update: StatusUpdate) -> bool:
+    """Move an outbound message's delivery status forward (never back). True if it moved."""
+    message = Message.objects.filter(
+        channel_id=update.channel_id, external_id=update.external_id
+    ).first()
+    if message is None or update.status not in STATUS_RANK:
+        return False
+    current = DeliveryStatus(message.status)
+    new = DeliveryStatus(update.status)
+    moves_forward = STATUS_RANK[new] > STATUS_RANK[current] or (
+        new == DeliveryStatus.FAILED and current in (DeliveryStatus.QUEUED, DeliveryStatus.SENT)
+    )
+    if not moves_forward:
+        return False
+    message.status = new
+    message.status_at = update.at or timezone.now()
+    message.error = update.error[:500]
+    message.save(update_fields=["status", "status_at", "error"])
+    event_publish(
+        tenant_id=message.tenant_id,
+        name="message.status",
+        payload={"id": message.pk, "ticket": message.ticket_id, "status": new.value},
+    )
+    return True
+
+
+def call_update_apply(*, update: CallUpdate) -> bool:
+    """Add a recording, transcript or duration to a stored call."""
+    call = Call.objects.filter(
+        message__channel_id=update.channel_id, message__external_id=update.external_id
+    ).first()
+    if call is None:
+        return False
+    for field in ("duration_seconds", "recording_url", "transcript", "sentiment"):
+        value = getattr(update, field)
+        if value not in (None, ""):
+            setattr(call, field, value)
+    call.save()
+    event_publish(
+        tenant_id=call.tenant_id,
+        name="call.updated",
+        payload={"message": call.message_id},
+    )
+    return True
+
+
+@transaction.atomic
+def message_reply(
+    *,
+    ticket: Ticket,
+    author: Membership,
+    body_text: str,
+    internal: bool = False,
+    channel_id: int | None = None,
+) -> Message:
+    """An agent's reply (queued for delivery through the channel) or an internal note.
+
+    Without ``channel_id`` the reply leaves through the channel of the customer's latest
+    inbound message on this ticket.
+    """
+    if not body_text.strip():
+        raise DomainError("Write something first.", field="body")
+    if internal:
+        return message_record(
+            ticket=ticket, direction=Direction.NOTE, body_text=body_text, author=author
+        )
+    if channel_id is None:
+        latest = (
+            Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
+            .exclude(channel_id=None)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if latest is None:
+            raise DomainError(
+                "This ticket has no channel to reply on; name one.", field="channel_id"
+            )
+        channel_id = latest.channel_id
+    info = channel_info(channel_id) if channel_id is not None else None
+    if info is None:
+        raise DomainError("No channel with this id.", field="channel_id")
+    if not info.is_active:
+        raise DomainError(f"The channel '{info.name}' is switched off.", field="channel_id")
+    message = message_record(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        body_text=body_text,
+        channel_kind=info.kind,
+        channel_id=info.id,
+        author=author,
+        status=DeliveryStatus.QUEUED,
+    )
+    event_publish(
+        tenant_id=ticket.tenant_id,
+        name="message.queued",
+        payload={"id": message.pk, "ticket": ticket.pk, "channel": info.id},
+    )
+    return message
+
+
+def message_delivery_record(
+    *,
+    message: Message,
+    status: str,
+    external_id: str = "",
+    error: str = "",
+    message_id_header: str = "",
+    in_reply_to: str = "",
+    references: str = "",
+) -> Message:
+    """What the channel answered when we sent an outbound message."""
+    message.status = status
+    message.status_at = timezone.now()
+    message.error = error[:500]
+    fields = ["status", "status_at", "error"]
+    for name, value in (
+        ("external_id", external_id),
+        ("message_id_header", message_id_header),
+        ("in_reply_to", in_reply_to),
+        ("references", references),
+    ):
+        if value:
+            setattr(message, name, value)
+            fields.append(name)
+    message.save(update_fields=fields)
+    event_publish(
+        tenant_id=message.tenant_id,
+        name="message.status",
+        payload={"id": message.pk, "ticket": message.ticket_id, "status": status},
+    )
     return message

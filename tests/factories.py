@@ -6,6 +6,7 @@ from typing import Any
 
 import factory
 
+from channels_ingest.models import Channel
 from customers.models import Customer, Identity, Organization
 from helpdesk.models import ApiToken, Membership, Role, Tenant, User
 from helpdesk.services import api_token_create, counter_next
@@ -98,3 +99,13 @@ class MessageFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = ["ApiToken"]
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+
+    kind = "api"
+    provider = "api"
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    config = factory.LazyFunction(lambda: {"secret": "s" * 32})

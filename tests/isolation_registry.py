@@ -12,10 +12,17 @@ from typing import Any
 
 from django.db import models
 
+from channels_ingest.models import Channel
 from customers.models import Customer
 from helpdesk.models import Membership, Tenant
 from inbox.models import Ticket
-from tests.factories import CustomerFactory, MembershipFactory, MessageFactory, TicketFactory
+from tests.factories import (
+    ChannelFactory,
+    CustomerFactory,
+    MembershipFactory,
+    MessageFactory,
+    TicketFactory,
+)
 
 ObjectMaker = Callable[[Tenant], dict[str, Any]]
 
@@ -33,12 +40,14 @@ DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "ticket-messages": _ticket_with_message,
     "customer-detail": lambda tenant: {"pk": CustomerFactory(tenant=tenant).pk},
     "member-detail": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
+    "channel-detail": lambda tenant: {"pk": ChannelFactory(tenant=tenant).pk},
 }
 
 LIST_ROUTES: dict[str, type[models.Model]] = {
     "ticket-list": Ticket,
     "customer-list": Customer,
     "member-list": Membership,
+    "channel-list": Channel,
 }
 
 # Bodies that would be valid for tenant A's own client, so a 404 is not a validation error.
@@ -47,4 +56,5 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("customer-detail", "patch"): {"name": "Renamed by B"},
     ("member-detail", "patch"): {"role": "admin", "is_active": False},
     ("ticket-messages", "post"): {"body": "Written by B", "internal": False},
+    ("channel-detail", "patch"): {"name": "Renamed by B", "is_active": False},
 }

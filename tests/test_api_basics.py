@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 from helpdesk.models import ApiToken, Role
 from helpdesk.tenancy import tenant_scope
 from inbox.models import Ticket
-from tests.conftest import Seat, make_seat
 from tests.factories import TicketFactory
+from tests.seats import Seat, make_seat
 
 
 def error(response) -> dict:

@@ -3,7 +3,7 @@ from django.db import connection
 from channels_ingest.models import Channel
 from helpdesk.crypto import decrypt, encrypt
 from helpdesk.tenancy import tenant_scope
-from tests.conftest import Seat
+from tests.seats import Seat
 
 
 def test_channel_config_is_encrypted_at_rest(seat_a: Seat) -> None:

@@ -3,7 +3,7 @@ import pytest
 from customers.models import Customer
 from customers.services import customer_create, organization_create
 from helpdesk.tenancy import tenant_scope
-from tests.conftest import Seat
+from tests.seats import Seat
 
 
 @pytest.fixture

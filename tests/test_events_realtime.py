@@ -9,8 +9,8 @@ from helpdesk import events
 from helpdesk.asgi import application
 from helpdesk.tenancy import tenant_scope
 from inbox.services import ticket_update
-from tests.conftest import Seat
 from tests.factories import TicketFactory
+from tests.seats import Seat
 
 ORIGIN = (b"origin", b"http://testserver")
 

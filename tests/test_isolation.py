@@ -14,8 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from helpdesk.models import TenantOwned
 from helpdesk.tenancy import tenant_scope
-from tests.conftest import Seat
 from tests.isolation_registry import BODIES, DETAIL_ROUTES, LIST_ROUTES
+from tests.seats import Seat
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -1,7 +1,7 @@
 from helpdesk.models import Membership, Role, User
 from helpdesk.tenancy import tenant_scope
-from tests.conftest import Seat
 from tests.factories import MembershipFactory, token_for
+from tests.seats import Seat
 
 
 def test_admin_adds_a_member_who_can_sign_in(seat_a: Seat) -> None:

@@ -9,7 +9,7 @@ from helpdesk.tenancy import tenant_scope
 from inbox.inbound import InboundMessage, SenderIdentity
 from inbox.models import Message, Ticket
 from inbox.services import message_ingest, ticket_update
-from tests.conftest import Seat
+from tests.seats import Seat
 
 
 def whatsapp(text: str, external_id: str, number: str = "+14155550101") -> InboundMessage:

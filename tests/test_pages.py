@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from helpdesk.models import Tenant
-from tests.conftest import Seat
+from tests.seats import Seat
 
 
 @pytest.mark.django_db

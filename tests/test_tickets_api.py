@@ -11,8 +11,8 @@ from helpdesk import events
 from helpdesk.tenancy import tenant_scope
 from inbox.models import Priority, Ticket
 from inbox.services import message_record
-from tests.conftest import Seat
 from tests.factories import CustomerFactory, MembershipFactory, TeamFactory, TicketFactory
+from tests.seats import Seat
 
 
 def make(seat: Seat, **kwargs) -> Ticket:

@@ -1,0 +1,1 @@
+"""Provider adapters: one folder per provider, one line each in ``registry.py``."""

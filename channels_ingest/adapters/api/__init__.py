@@ -1,0 +1,1 @@
+"""Custom sources posting normalized messages."""

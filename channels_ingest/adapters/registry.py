@@ -1,0 +1,12 @@
+"""Every provider adapter, one line each."""
+
+from __future__ import annotations
+
+from channels_ingest.adapters.api.adapter import ApiAdapter
+from channels_ingest.adapters.base import Adapter
+
+ADAPTERS: dict[str, Adapter] = {adapter.provider: adapter for adapter in (ApiAdapter(),)}
+
+
+def adapter_for(provider: str) -> Adapter | None:
+    return ADAPTERS.get(provider)

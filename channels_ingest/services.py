@@ -1,0 +1,172 @@
+"""Writes on channels and inbound events: create/update channels, receive and process events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from channels_ingest.adapters.base import NormalizeError
+from channels_ingest.adapters.registry import adapter_for
+from channels_ingest.models import Channel, EventState, InboundEvent
+from channels_ingest.selectors import channel_context
+from helpdesk.errors import DomainError
+from helpdesk.models import Tenant
+from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
+from inbox.models import ChannelKind
+from inbox.services import call_update_apply, message_ingest, message_status_apply
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def _validated_config(*, kind: str, provider: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    adapter = adapter_for(provider)
+    if adapter is None:
+        raise DomainError(f"Unknown provider '{provider}'.", field="provider")
+    if kind not in ChannelKind.values:
+        raise DomainError(f"Unknown channel kind '{kind}'.", field="kind")
+    if kind not in adapter.kinds:
+        kinds = ", ".join(sorted(adapter.kinds))
+        raise DomainError(f"Provider '{provider}' serves {kinds}, not '{kind}'.", field="kind")
+    missing = sorted(adapter.required_fields.get(kind, frozenset()) - set(config))
+    if missing:
+        raise DomainError(f"Missing config: {', '.join(missing)}.", field="config")
+    errors = adapter.config_errors(kind, config)
+    if errors:
+        field, message = next(iter(sorted(errors.items())))
+        raise DomainError(message, field=f"config.{field}")
+    return dict(config)
+
+
+@transaction.atomic
+def channel_create(
+    *, tenant: Tenant, kind: str, provider: str, name: str, config: Mapping[str, Any]
+) -> Channel:
+    clean = _validated_config(kind=kind, provider=provider, config=config)
+    return Channel.objects.create(
+        tenant=tenant, kind=kind, provider=provider, name=name, config=clean
+    )
+
+
+@transaction.atomic
+def channel_update(
+    *,
+    channel: Channel,
+    name: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    is_active: bool | None = None,
+) -> Channel:
+    """Rename, (de)activate, or merge ``config`` into the current one (null removes a key)."""
+    if config is not None:
+        merged = {**channel.config, **config}
+        merged = {key: value for key, value in merged.items() if value is not None}
+        channel.config = _validated_config(
+            kind=channel.kind, provider=channel.provider, config=merged
+        )
+    if name is not None:
+        channel.name = name
+    if is_active is not None:
+        channel.is_active = is_active
+    channel.save()
+    return channel
+
+
+def event_receive(
+    *,
+    channel: Channel,
+    purpose: str,
+    event_id: str,
+    body: bytes,
+    content_type: str,
+    headers: Mapping[str, str],
+) -> tuple[InboundEvent, bool]:
+    """Store a verified delivery once; ``(event, created)``. A redelivery changes nothing."""
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                tenant_id=channel.tenant_id,
+                channel=channel,
+                purpose=purpose,
+                provider_event_id=event_id[:255],
+                content_type=content_type[:127],
+                body=body,
+                headers=dict(headers),
+            )
+            return event, True
+    except IntegrityError:
+        existing = InboundEvent.objects.get(
+            channel=channel, purpose=purpose, provider_event_id=event_id[:255]
+        )
+        return existing, False
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def event_process(*, event_id: int) -> str:
+    """Turn a stored event into messages, exactly once. Returns the event's final state."""
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .select_related("channel")
+            .filter(pk=event_id, state__in=[EventState.PENDING, EventState.RETRY])
+            .first()
+        )
+        if event is None:  # done already, or another worker holds it
+            return "skipped"
+        event.attempts += 1
+        adapter = adapter_for(event.channel.provider)
+        try:
+            if adapter is None:
+                raise NormalizeError(f"No adapter for provider '{event.channel.provider}'.")
+            context = channel_context(event.channel)
+            with transaction.atomic():
+                items = adapter.normalize(context, event.purpose, bytes(event.body), event.headers)
+                for item in items:
+                    _apply(tenant=event.channel.tenant, item=item)
+        except Exception as exc:  # one bad event must never wedge the pipeline
+            retryable = not isinstance(exc, NormalizeError) or exc.retryable
+            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if retryable and event.attempts < MAX_ATTEMPTS:
+                event.state = EventState.RETRY
+                event.next_attempt_at = timezone.now() + _backoff(event.attempts)
+            else:
+                event.state = EventState.FAILED
+            logger.warning("inbound event %s failed: %s", event.pk, event.last_error)
+        else:
+            event.state = EventState.DONE if items else EventState.IGNORED
+            event.processed_at = timezone.now()
+            event.last_error = ""
+        event.save(
+            update_fields=["state", "attempts", "next_attempt_at", "last_error", "processed_at"]
+        )
+        return str(event.state)
+
+
+def _apply(*, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate) -> None:
+    if isinstance(item, InboundMessage):
+        message_ingest(tenant=tenant, inbound=item)
+    elif isinstance(item, StatusUpdate):
+        message_status_apply(update=item)
+    else:
+        call_update_apply(update=item)
+
+
+def events_due(
+    *, limit: int = 500, grace: timedelta = timedelta(seconds=30)
+) -> list[tuple[int, int]]:
+    """``(tenant_id, event_id)`` of events left unprocessed past the grace period."""
+    cutoff = timezone.now() - grace
+    return list(
+        InboundEvent.objects.unscoped()  # the sweeper serves every tenant
+        .filter(state__in=[EventState.PENDING, EventState.RETRY], next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("tenant_id", "id")[:limit]
+    )

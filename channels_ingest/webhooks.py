@@ -1,0 +1,67 @@
+"""The one webhook endpoint: verify on raw bytes, store once, acknowledge.
+
+The acknowledgement depends on PostgreSQL alone; processing happens in a task enqueued on
+commit, and the sweeper re-queues anything the broker lost.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from channels_ingest.adapters.base import WebhookRejected, WebhookRequest
+from channels_ingest.adapters.registry import adapter_for
+from channels_ingest.selectors import channel_by_webhook_key, channel_context
+from channels_ingest.services import event_receive
+from channels_ingest.tasks import inbound_event_process
+from helpdesk.tasks import enqueue_on_commit
+from helpdesk.tenancy import tenant_scope
+
+
+def _refusal(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+@csrf_exempt
+def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> HttpResponse:
+    channel = channel_by_webhook_key(provider=provider, key=key)
+    adapter = adapter_for(provider)
+    if channel is None or adapter is None or purpose not in adapter.purposes:
+        return _refusal(404, "not_found", "No such webhook.")
+    with tenant_scope(channel.tenant):
+        context = channel_context(channel)
+        incoming = WebhookRequest(
+            purpose=purpose,
+            method=request.method or "POST",
+            url=settings.PUBLIC_BASE_URL + request.get_full_path(),
+            headers={name.lower(): value for name, value in request.headers.items()},
+            query={name: request.GET[name] for name in request.GET},
+            body=request.body,
+            content_type=request.content_type or "",
+        )
+        try:
+            if request.method == "GET":
+                answer = adapter.handshake(context, incoming)
+                return answer or _refusal(405, "method_not_allowed", "Use POST.")
+            if request.method != "POST":
+                return _refusal(405, "method_not_allowed", "Use POST.")
+            adapter.verify(context, incoming)
+            event_id = adapter.event_id(context, incoming)
+        except WebhookRejected as refusal:
+            return _refusal(refusal.status, refusal.code, refusal.message)
+        event, created = event_receive(
+            channel=channel,
+            purpose=purpose,
+            event_id=event_id,
+            body=incoming.body,
+            content_type=incoming.content_type,
+            headers={k: v for k, v in incoming.headers.items() if k in _KEPT_HEADERS},
+        )
+        if created:
+            enqueue_on_commit(inbound_event_process, channel.tenant_id, event.pk)
+        return adapter.acknowledge(context, incoming)
+
+
+# Headers an adapter may need again when it normalizes (never credentials).
+_KEPT_HEADERS = frozenset({"content-type", "user-agent", "x-request-id"})
