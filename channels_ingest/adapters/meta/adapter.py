@@ -128,14 +128,16 @@ class MetaAdapter(Adapter):
 
     def _send_one(self, channel: ChannelContext, to: str, text: str) -> str:
         if channel.kind == "whatsapp":
-            recipient = to.removeprefix("whatsapp:").lstrip("+")
+            number = to.removeprefix("whatsapp:").lstrip("+")
+            # A phone number goes in "to"; a business-scoped user id (BSUID) in "recipient".
+            address = {"to": number} if number.isdigit() else {"recipient": to}
             answer = graph_post(
                 channel,
                 f"{channel.config['phone_number_id']}/messages",
                 {
                     "messaging_product": "whatsapp",
                     "recipient_type": "individual",
-                    "to": recipient,
+                    **address,
                     "type": "text",
                     "text": {"body": text, "preview_url": False},
                 },

@@ -210,6 +210,17 @@ def test_whatsapp_to_is_digits_and_long_replies_are_split() -> None:
     assert result.external_id == "wamid.PART"
 
 
+def test_a_username_only_whatsapp_user_is_addressed_by_bsuid() -> None:
+    with http_double(reply={"messages": [{"id": "wamid.BSUID"}]}) as graph:
+        MetaAdapter().send(
+            context("whatsapp", graph.base_url),
+            OutboundMessage(message_id=9, to="US.13491208655302741918", body_text="Hi"),
+        )
+    [sent] = graph.requests
+    assert "to" not in sent.json()
+    assert sent.json()["recipient"] == "US.13491208655302741918"
+
+
 def test_a_retryable_delivery_stays_queued(
     seat_a: Seat, django_capture_on_commit_callbacks
 ) -> None:
