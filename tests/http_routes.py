@@ -2,7 +2,7 @@
 (look a file up, then download it).
 
 Routes map a path prefix to ``(status, body, content_type)``; the longest prefix wins and an
-unrouted path answers 404. Every request is recorded.
+unrouted path answers 404; ``redirect`` answers 302 to a location. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -24,11 +24,15 @@ Route = tuple[int, Any, str]
 class RoutedDouble:
     base_url: str
     routes: dict[str, Route] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
 
     def route(self, prefix: str, status: int = 200, body: Any = None, ctype: str = "") -> None:
         content_type = ctype or ("application/octet-stream" if isinstance(body, bytes) else "")
         self.routes[prefix] = (status, body, content_type or "application/json")
+
+    def redirect(self, path: str, location: str) -> None:
+        self.redirects[path] = location
 
 
 @contextmanager
@@ -40,6 +44,12 @@ def routed_double(routes: Mapping[str, Route] | None = None) -> Iterator[RoutedD
             length = int(self.headers.get("Content-Length") or 0)
             body_in = self.rfile.read(length)
             double.requests.append(Recorded(self.command, self.path, dict(self.headers), body_in))
+            if self.path in double.redirects:
+                self.send_response(302)
+                self.send_header("Location", double.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             matches = [p for p in double.routes if self.path.startswith(p)]
             status, payload, content_type = (
                 double.routes[max(matches, key=len)] if matches else (404, {}, "application/json")

@@ -359,3 +359,27 @@ def test_statuses_move_delivery_forward_and_failures_carry_the_error(
         "131047 Re-engagement message: Message failed to send because more than 24 hours have "
         "passed since the customer last replied to this number.",
     )
+
+
+def test_normalize_hands_the_image_bytes_to_the_inbox(channel: Channel) -> None:
+    from channels_ingest.adapters.meta.adapter import MetaAdapter
+    from channels_ingest.selectors import channel_context
+
+    with routed_double() as graph:
+        graph.route("/1480285609565120", body={"url": f"{graph.base_url}/cdn/box.jpg"})
+        graph.route("/cdn/", body=b"\xff\xd8\xff\xe0JFIF-box", ctype="image/jpeg")
+        with tenant_scope(channel.tenant):
+            Channel.objects.filter(pk=channel.pk).update(
+                config={**CONFIG, "api_base_url": graph.base_url}
+            )
+            channel.refresh_from_db()
+            context = channel_context(channel)
+        body = fixture_bytes(HERE, "whatsapp_image__caption.json")
+        [message] = MetaAdapter().normalize(context, "inbound", body, {})
+    [attachment] = message.attachments
+    assert (attachment.filename, attachment.content_type, attachment.content) == (
+        "image-1.jpg",
+        "image/jpeg",
+        b"\xff\xd8\xff\xe0JFIF-box",
+    )
+    assert message.reply_to_external_id == ""
