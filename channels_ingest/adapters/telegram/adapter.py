@@ -51,6 +51,10 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
 def _at(seconds: Any) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(seconds), tz=UTC)
@@ -66,9 +70,10 @@ def _name(user: Mapping[str, Any]) -> str:
 def _files(message: Mapping[str, Any]) -> tuple[list[MediaRef], list[str]]:
     refs: list[MediaRef] = []
     labels: list[str] = []
-    photos = [p for p in message.get("photo") or [] if isinstance(p, dict) and p.get("file_id")]
+    sizes = message.get("photo") if isinstance(message.get("photo"), list) else []
+    photos = [p for p in sizes if isinstance(p, dict) and p.get("file_id")]
     if photos:  # several sizes of one photo: keep the largest
-        best = max(photos, key=lambda p: p.get("width", 0) * p.get("height", 0))
+        best = max(photos, key=lambda p: _int(p.get("width")) * _int(p.get("height")))
         refs.append(MediaRef("image", str(best["file_id"]), "image/jpeg"))
         labels.append("[image]")
     for field, kind in FILE_FIELDS:

@@ -383,3 +383,47 @@ def test_normalize_hands_the_image_bytes_to_the_inbox(channel: Channel) -> None:
         b"\xff\xd8\xff\xe0JFIF-box",
     )
     assert message.reply_to_external_id == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        ({"object": "whatsapp_business_account", "entry": [1, "x", {"changes": "no"}]}, []),
+        (
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"changes": [{"field": "messages", "value": {"messages": ["x", {}]}}]}],
+            },
+            [],
+        ),
+        (
+            {
+                "object": "whatsapp_business_account",
+                "entry": [
+                    {
+                        "changes": [
+                            {
+                                "field": "messages",
+                                "value": {
+                                    "metadata": {"phone_number_id": "106540352242922"},
+                                    "messages": [
+                                        {"id": "wamid.ODD", "type": "text", "text": "flat"},
+                                    ],
+                                    "statuses": [{"id": "wamid.X", "status": ["read"]}],
+                                },
+                            }
+                        ]
+                    }
+                ],
+            },
+            ["[unsupported WhatsApp message: text]"],
+        ),
+    ],
+)
+def test_odd_shapes_never_fail(
+    channel: Channel, django_capture_on_commit_callbacks, body: dict, stored: list[str]
+) -> None:
+    raw = json.dumps(body).encode()
+    messages = check_webhook(channel, raw, signer, capture=django_capture_on_commit_callbacks)
+    assert [m.body_text for m in messages] == stored
+    assert event_state(channel) in (EventState.DONE, EventState.IGNORED)

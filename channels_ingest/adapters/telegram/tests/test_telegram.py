@@ -337,3 +337,37 @@ def test_sign_fixture_gives_the_secret_token_header(
         channel, body, lambda url, b: headers, capture=django_capture_on_commit_callbacks
     )
     assert message.external_id == "501234567:412"
+
+
+@pytest.mark.parametrize(
+    ("update", "stored"),
+    [
+        ({"message": "text"}, []),
+        ({"message": {"chat": [], "from": 5}}, []),
+        (
+            {"message": {"message_id": 9, "chat": {"id": 5, "type": "private"}, "from": {"id": 5}}},
+            ["[unsupported Telegram message]"],
+        ),
+        (
+            {
+                "message": {
+                    "message_id": 10,
+                    "chat": {"id": 5, "type": "private"},
+                    "from": {"id": 5, "first_name": ["x"]},
+                    "photo": 3,
+                    "date": "soon",
+                    "text": {"not": "text"},
+                }
+            },
+            ["[unsupported Telegram message]"],
+        ),
+    ],
+)
+def test_odd_shapes_never_fail(
+    channel: Channel, django_capture_on_commit_callbacks, update: dict, stored: list[str]
+) -> None:
+    body = json.dumps({"update_id": 99, **update}).encode()
+    messages = check_webhook(channel, body, signer, capture=django_capture_on_commit_callbacks)
+    assert [m.body_text for m in messages] == stored
+    with tenant_scope(channel.tenant):
+        assert InboundEvent.objects.get().state in (EventState.DONE, EventState.IGNORED)
