@@ -113,6 +113,15 @@ class MetaAdapter(Adapter):
         ]
 
     def send(self, channel: ChannelContext, message: OutboundMessage) -> SendResult:
+        needed = (
+            ("access_token", "phone_number_id") if channel.kind == "whatsapp" else ("access_token",)
+        )
+        missing = [key for key in needed if not channel.config.get(key)]
+        if missing:
+            raise DeliveryError(
+                f"The channel is not set up to send: missing {', '.join(missing)}.",
+                retryable=False,
+            )
         parts = chunks(message.body_text, TEXT_LIMIT[channel.kind])
         ids: list[str] = []
         for part in parts:

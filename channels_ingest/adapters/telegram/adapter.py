@@ -70,8 +70,12 @@ def _name(user: Mapping[str, Any]) -> str:
 def _files(message: Mapping[str, Any]) -> tuple[list[MediaRef], list[str]]:
     refs: list[MediaRef] = []
     labels: list[str] = []
-    sizes = message.get("photo") if isinstance(message.get("photo"), list) else []
-    photos = [p for p in sizes if isinstance(p, dict) and p.get("file_id")]
+    sizes = message.get("photo")
+    photos = [
+        p
+        for p in (sizes if isinstance(sizes, list) else [])
+        if isinstance(p, dict) and p.get("file_id")
+    ]
     if photos:  # several sizes of one photo: keep the largest
         best = max(photos, key=lambda p: _int(p.get("width")) * _int(p.get("height")))
         refs.append(MediaRef("image", str(best["file_id"]), "image/jpeg"))
@@ -183,6 +187,10 @@ class TelegramAdapter(Adapter):
         return [draft_resolve(Draft(inbound, tuple(refs)), lambda ref: file_fetch(channel, ref))]
 
     def send(self, channel: ChannelContext, message: OutboundMessage) -> SendResult:
+        if not channel.config.get("bot_token"):
+            raise DeliveryError(
+                "The channel is not set up to send: missing bot_token.", retryable=False
+            )
         ids: list[str] = []
         parts = chunks(message.body_text, TEXT_LIMIT)
         for part in parts:

@@ -190,6 +190,20 @@ def test_graph_errors_are_retryable_or_terminal(
     assert text in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("kind", "config", "text"),
+    [
+        ("messenger", {"page_id": "1"}, "missing access_token"),
+        ("whatsapp", {"access_token": "t"}, "missing phone_number_id"),
+    ],
+)
+def test_a_channel_without_credentials_fails_for_good(kind: str, config: dict, text: str) -> None:
+    incomplete = ChannelContext(1, 1, kind, "meta", config, {})
+    with pytest.raises(DeliveryError, match=text) as caught:
+        MetaAdapter().send(incomplete, OUT)
+    assert caught.value.retryable is False
+
+
 def test_an_unreachable_graph_api_is_retryable() -> None:
     with pytest.raises(DeliveryError) as caught:
         MetaAdapter().send(context("whatsapp", "http://127.0.0.1:9"), OUT)

@@ -294,6 +294,13 @@ def test_send_errors_are_retryable_or_terminal(
     assert BOT_TOKEN not in str(caught.value)
 
 
+def test_a_channel_without_a_bot_token_fails_for_good() -> None:
+    incomplete = ChannelContext(1, 1, "telegram", "telegram", {}, {})
+    with pytest.raises(DeliveryError, match="missing bot_token") as caught:
+        TelegramAdapter().send(incomplete, OutboundMessage(1, "501234567", "Hi"))
+    assert caught.value.retryable is False
+
+
 def test_unreachable_bot_api_is_retryable_and_the_token_stays_out_of_the_error() -> None:
     with pytest.raises(DeliveryError) as caught:
         TelegramAdapter().send(context("http://127.0.0.1:9"), OutboundMessage(1, "501234567", "Hi"))
