@@ -170,4 +170,7 @@ class MetaAdapter(Adapter):
 
     def sign_fixture(self, channel: ChannelContext, url: str, body: bytes) -> dict[str, str]:
         """Headers that make ``body`` an authentic delivery to ``url`` (fixture replays)."""
-        return {"X-Hub-Signature-256": sign(str(channel.config["app_secret"]), body)}
+        return {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign(str(channel.config["app_secret"]), body),
+        }

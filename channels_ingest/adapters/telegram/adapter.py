@@ -208,4 +208,7 @@ class TelegramAdapter(Adapter):
 
     def sign_fixture(self, channel: ChannelContext, url: str, body: bytes) -> dict[str, str]:
         """Headers that make ``body`` an authentic delivery to ``url`` (fixture replays)."""
-        return {"X-Telegram-Bot-Api-Secret-Token": str(channel.config["secret_token"])}
+        return {
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": str(channel.config["secret_token"]),
+        }

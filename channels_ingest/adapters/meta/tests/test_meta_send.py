@@ -306,7 +306,10 @@ def test_sign_fixture_makes_a_fixture_authentic(
     body = fixture_bytes(HERE, "instagram_text__basic.json")
     ctx = context("instagram", "")
     headers = MetaAdapter().sign_fixture(ctx, "", body)
-    assert headers == {"X-Hub-Signature-256": sign(SECRETS["app_secret"], body)}
+    assert headers == {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": sign(SECRETS["app_secret"], body),
+    }
     [message] = check_webhook(
         channel, body, lambda url, b: headers, capture=django_capture_on_commit_callbacks
     )

@@ -339,7 +339,10 @@ def test_sign_fixture_gives_the_secret_token_header(
 ) -> None:
     body = fixture_bytes(HERE, "message__text.json")
     headers = TelegramAdapter().sign_fixture(context(""), "", body)
-    assert headers == {"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN}
+    assert headers == {
+        "Content-Type": "application/json",
+        "X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN,
+    }
     [message] = check_webhook(
         channel, body, lambda url, b: headers, capture=django_capture_on_commit_callbacks
     )
