@@ -152,7 +152,8 @@ class MetaAdapter(Adapter):
                 },
             )
             sent = answer.get("messages")
-            external_id = sent[0].get("id") if isinstance(sent, list) and sent else None
+            first = sent[0] if isinstance(sent, list) and sent else None
+            external_id = first.get("id") if isinstance(first, dict) else None
         else:
             answer = graph_post(
                 channel,

@@ -203,7 +203,11 @@ class TelegramAdapter(Adapter):
                     f"Sent {len(ids)} of {len(parts)} parts, then: {exc}", retryable=False
                 ) from exc
             chat_id = _dict(result.get("chat")).get("id", message.to)
-            ids.append(f"{chat_id}:{result.get('message_id')}")
+            if not isinstance(result.get("message_id"), int):
+                raise DeliveryError(
+                    "Telegram sent the message but returned no id.", retryable=False
+                )
+            ids.append(f"{chat_id}:{result['message_id']}")
         return SendResult(external_id=ids[0])
 
     def sign_fixture(self, channel: ChannelContext, url: str, body: bytes) -> dict[str, str]:

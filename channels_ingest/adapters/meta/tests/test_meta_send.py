@@ -204,6 +204,16 @@ def test_a_channel_without_credentials_fails_for_good(kind: str, config: dict, t
     assert caught.value.retryable is False
 
 
+@pytest.mark.parametrize("answer", [{}, {"messages": ["wamid"]}, {"messages": []}, [1]])
+def test_an_answer_without_a_message_id_fails_clearly(answer: object) -> None:
+    with (
+        http_double(reply=answer) as graph,
+        pytest.raises(DeliveryError, match="returned no id") as caught,
+    ):
+        MetaAdapter().send(context("whatsapp", graph.base_url), OUT)
+    assert caught.value.retryable is False
+
+
 def test_an_unreachable_graph_api_is_retryable() -> None:
     with pytest.raises(DeliveryError) as caught:
         MetaAdapter().send(context("whatsapp", "http://127.0.0.1:9"), OUT)

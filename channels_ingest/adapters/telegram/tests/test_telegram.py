@@ -294,6 +294,18 @@ def test_send_errors_are_retryable_or_terminal(
     assert BOT_TOKEN not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "answer", [{"ok": True}, {"ok": True, "result": {"chat": {"id": 5}}}, {"ok": False}, [1]]
+)
+def test_an_answer_without_a_message_id_fails_clearly(answer: object) -> None:
+    with (
+        http_double(reply=answer) as api,
+        pytest.raises(DeliveryError, match="returned no") as caught,
+    ):
+        TelegramAdapter().send(context(api.base_url), OutboundMessage(1, "501234567", "Hi"))
+    assert caught.value.retryable is False
+
+
 def test_a_channel_without_a_bot_token_fails_for_good() -> None:
     incomplete = ChannelContext(1, 1, "telegram", "telegram", {}, {})
     with pytest.raises(DeliveryError, match="missing bot_token") as caught:
