@@ -118,6 +118,10 @@ def _message(
     reply_to = _str(_dict(message.get("reply_to")).get("mid"))[:255]
     if reply_to:
         metadata["reply_to"] = reply_to
+    story = _dict(_dict(message.get("reply_to")).get("story"))
+    if story:  # an Instagram reply to the business's story
+        metadata["story"] = {"id": _str(story.get("id")), "url": _str(story.get("url"))}
+        lines.insert(0, "[reply to a story]")
     if message.get("is_unsupported") or not lines:
         lines.append(f"[unsupported {channel.kind} message]")
         metadata["unsupported"] = True

@@ -240,3 +240,17 @@ def test_messenger_signature_is_checked_on_raw_bytes(messenger: Channel) -> None
     assert response.status_code == 403
     with tenant_scope(messenger.tenant):
         assert (InboundEvent.objects.count(), Message.objects.count()) == (0, 0)
+
+
+def test_instagram_story_reply_names_the_story(
+    instagram: Channel, django_capture_on_commit_callbacks
+) -> None:
+    [message] = post_fixture(
+        instagram, "instagram_story_reply__text.json", django_capture_on_commit_callbacks
+    )
+    assert message.body_text == "[reply to a story]\nIs this jacket still in stock?"
+    assert message.metadata["story"] == {
+        "id": "17902345678901234",
+        "url": "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17902345678901234&signature=AbXyZ",
+    }
+    assert "reply_to" not in message.metadata
