@@ -1,11 +1,10 @@
-"""Fetching provider media and calling provider APIs from adapters.
-
-Error texts never quote URLs: some providers (Telegram) put the credential in them.
+"""Fetching provider media from adapters.
 
 Media is fetched only from hosts the adapter allows, redirects are followed by hand so every
 hop is checked, and bodies are size-capped while streaming. Transient failures (network, 429,
 5xx) raise a retryable ``NormalizeError``; everything else raises ``MediaUnavailable`` so the
-message is kept without that file.
+message is kept without that file. Error texts never quote the requested URL: some providers
+(Telegram) put the credential in it.
 """
 
 from __future__ import annotations
