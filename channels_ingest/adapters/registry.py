@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from channels_ingest.adapters.api.adapter import ApiAdapter
 from channels_ingest.adapters.base import Adapter
+from channels_ingest.adapters.meta.adapter import MetaAdapter
+from channels_ingest.adapters.telegram.adapter import TelegramAdapter
 
-ADAPTERS: dict[str, Adapter] = {adapter.provider: adapter for adapter in (ApiAdapter(),)}
+ADAPTERS: dict[str, Adapter] = {
+    adapter.provider: adapter
+    for adapter in (
+        ApiAdapter(),
+        MetaAdapter(),
+        TelegramAdapter(),
+    )
+}
 
 
 def adapter_for(provider: str) -> Adapter | None:
