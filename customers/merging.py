@@ -77,8 +77,7 @@ def _locked_pair(survivor: Customer, other: Customer) -> tuple[Customer, Custome
     if survivor.tenant_id != other.tenant_id:
         raise DomainError("No customer with this id.", field="other")
     locked = {
-        c.pk: c
-        for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, other.pk])
+        c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, other.pk])
     }
     if len(locked) != 2:
         raise DomainError("No customer with this id.", field="other")

@@ -602,4 +602,3 @@ def identity_hints_apply(
                 customer=customer, kind=identity.kind, value=identity.value, key=identity.match_key
             )
     return outcome
-

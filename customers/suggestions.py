@@ -87,9 +87,7 @@ def _published(suggestion: MergeSuggestion) -> None:
 
 
 @transaction.atomic
-def suggestion_dismiss(
-    *, suggestion: MergeSuggestion, actor: Membership | None
-) -> MergeSuggestion:
+def suggestion_dismiss(*, suggestion: MergeSuggestion, actor: Membership | None) -> MergeSuggestion:
     if suggestion.status != SuggestionStatus.OPEN:
         raise DomainError("This suggestion is no longer open.", field="suggestion")
     suggestion.status = SuggestionStatus.DISMISSED

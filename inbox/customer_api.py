@@ -62,9 +62,7 @@ def _header(timeline: CustomerTimeline) -> dict[str, Any]:
             "tier": org.tier,
             "plan": org.plan,
             "contract": org.contract,
-            "contract_ends_on": org.contract_ends_on.isoformat()
-            if org.contract_ends_on
-            else None,
+            "contract_ends_on": org.contract_ends_on.isoformat() if org.contract_ends_on else None,
             "open_tickets": timeline.organization_open_tickets,
         },
         "tickets": [_ticket(t) for t in timeline.tickets],

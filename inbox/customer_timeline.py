@@ -35,9 +35,7 @@ def customer_timeline(*, customer: Customer) -> CustomerTimeline:
     messages = (
         Message.objects.filter(ticket__customer=customer)
         .select_related("call", "author__user", "customer")
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
-        )
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by(*TIMELINE_ORDERING)
     )
     org_open = None

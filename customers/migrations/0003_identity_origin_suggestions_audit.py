@@ -6,112 +6,201 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_initial'),
-        ('helpdesk', '0001_initial'),
+        ("customers", "0002_initial"),
+        ("helpdesk", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerAudit',
+            name="CustomerAudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('merge', 'Merged'), ('unmerge', 'Merge undone'), ('export', 'Exported'), ('erase', 'Erased')], max_length=8)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('detail', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("merge", "Merged"),
+                            ("unmerge", "Merge undone"),
+                            ("export", "Exported"),
+                            ("erase", "Erased"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("detail", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='MergeSuggestion',
+            name="MergeSuggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('confidence', models.PositiveSmallIntegerField()),
-                ('evidence', models.JSONField(default=list)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('accepted', 'Merged'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("confidence", models.PositiveSmallIntegerField()),
+                ("evidence", models.JSONField(default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Merged"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='identity',
-            name='match_key',
+            model_name="identity",
+            name="match_key",
             field=models.CharField(blank=True, max_length=320),
         ),
         migrations.AddField(
-            model_name='identity',
-            name='origin',
-            field=models.CharField(choices=[('sender', 'Seen sending on a channel'), ('provided', 'Given alongside a message (typed email, caller id)'), ('hint', "Found in a message's text"), ('agent', 'Added by an agent or an import')], default='agent', max_length=8),
+            model_name="identity",
+            name="origin",
+            field=models.CharField(
+                choices=[
+                    ("sender", "Seen sending on a channel"),
+                    ("provided", "Given alongside a message (typed email, caller id)"),
+                    ("hint", "Found in a message's text"),
+                    ("agent", "Added by an agent or an import"),
+                ],
+                default="agent",
+                max_length=8,
+            ),
         ),
         migrations.AddIndex(
-            model_name='identity',
-            index=models.Index(condition=models.Q(('match_key', ''), _negated=True), fields=['tenant', 'match_key'], name='identity_match_key'),
+            model_name="identity",
+            index=models.Index(
+                condition=models.Q(("match_key", ""), _negated=True),
+                fields=["tenant", "match_key"],
+                name="identity_match_key",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraudit',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='helpdesk.membership'),
+            model_name="customeraudit",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="helpdesk.membership",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraudit',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer'),
+            model_name="customeraudit",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="customers.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraudit',
-            name='other',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer'),
+            model_name="customeraudit",
+            name="other",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="customers.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraudit',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant'),
+            model_name="customeraudit",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="helpdesk.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='customeraudit',
-            name='undone_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='helpdesk.membership'),
+            model_name="customeraudit",
+            name="undone_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="helpdesk.membership",
+            ),
         ),
         migrations.AddField(
-            model_name='mergesuggestion',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer'),
+            model_name="mergesuggestion",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="customers.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='mergesuggestion',
-            name='other',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer'),
+            model_name="mergesuggestion",
+            name="other",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="customers.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='mergesuggestion',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='helpdesk.membership'),
+            model_name="mergesuggestion",
+            name="resolved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="helpdesk.membership",
+            ),
         ),
         migrations.AddField(
-            model_name='mergesuggestion',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant'),
+            model_name="mergesuggestion",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="helpdesk.tenant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='customeraudit',
-            index=models.Index(fields=['tenant', 'customer', 'created_at'], name='audit_customer'),
+            model_name="customeraudit",
+            index=models.Index(fields=["tenant", "customer", "created_at"], name="audit_customer"),
         ),
         migrations.AddIndex(
-            model_name='customeraudit',
-            index=models.Index(fields=['tenant', 'other', 'action'], name='audit_other'),
+            model_name="customeraudit",
+            index=models.Index(fields=["tenant", "other", "action"], name="audit_other"),
         ),
         migrations.AddIndex(
-            model_name='mergesuggestion',
-            index=models.Index(fields=['tenant', 'other'], name='mergesuggestion_other'),
+            model_name="mergesuggestion",
+            index=models.Index(fields=["tenant", "other"], name="mergesuggestion_other"),
         ),
         migrations.AddConstraint(
-            model_name='mergesuggestion',
-            constraint=models.UniqueConstraint(fields=('tenant', 'customer', 'other'), name='mergesuggestion_unique_pair'),
+            model_name="mergesuggestion",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "customer", "other"), name="mergesuggestion_unique_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mergesuggestion',
-            constraint=models.CheckConstraint(condition=models.Q(('customer__lt', models.F('other'))), name='mergesuggestion_ordered_pair'),
+            model_name="mergesuggestion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("customer__lt", models.F("other"))),
+                name="mergesuggestion_ordered_pair",
+            ),
         ),
     ]
