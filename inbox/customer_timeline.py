@@ -1,12 +1,15 @@
 """The customer 360: every message of every ticket of a customer, and what surrounds them.
 
 It lives in inbox because the messages do (customers cannot import inbox). A fixed number of
-queries whatever the volume: the tickets, one page of messages (calls joined, attachments
-prefetched) and, for a customer with an organization, its count of open tickets.
+queries whatever the volume: the tickets; one page of message ids by the ticket ids (the
+``(tenant, ticket, created_at)`` index, no joins); the rows of that page with their calls and
+authors joined and attachments prefetched; and, for a customer with an organization, its
+count of open tickets. A customer without tickets costs no message query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -21,7 +24,7 @@ TIMELINE_ORDERING = ("created_at", "id")
 class CustomerTimeline:
     customer: Customer
     tickets: list[Ticket]
-    messages: QuerySet[Message]  # oldest first; the caller pages through it
+    message_keys: QuerySet[Message]  # id and created_at only, oldest first: page through it
     organization_open_tickets: int | None
 
     @property
@@ -32,10 +35,9 @@ class CustomerTimeline:
 def customer_timeline(*, customer: Customer) -> CustomerTimeline:
     """``customer`` comes with its organization (``customers.selectors.customer_resolve``)."""
     tickets = list(Ticket.objects.filter(customer=customer).order_by("created_at", "id"))
-    messages = (
-        Message.objects.filter(ticket__customer=customer)
-        .select_related("call", "author__user", "customer")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    keys = (
+        Message.objects.filter(ticket_id__in=[t.pk for t in tickets])
+        .only(*TIMELINE_ORDERING)
         .order_by(*TIMELINE_ORDERING)
     )
     org_open = None
@@ -46,6 +48,19 @@ def customer_timeline(*, customer: Customer) -> CustomerTimeline:
     return CustomerTimeline(
         customer=customer,
         tickets=tickets,
-        messages=messages,
+        message_keys=keys,
         organization_open_tickets=org_open,
     )
+
+
+def timeline_messages(*, keys: Sequence[Message]) -> list[Message]:
+    """The full messages of one page of keys, in the page's order."""
+    if not keys:
+        return []
+    rows = (
+        Message.objects.filter(pk__in=[k.pk for k in keys])
+        .select_related("call", "author__user", "customer")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+    by_id = {m.pk: m for m in rows}
+    return [by_id[k.pk] for k in keys if k.pk in by_id]

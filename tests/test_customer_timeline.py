@@ -92,6 +92,12 @@ def test_every_message_of_every_ticket_oldest_first_with_its_channel(seat_a: Sea
     assert body["customer"]["tier"] == "tier1"
     assert body["customer"]["identities"][0]["value"] == "priya3@acme.example"
     assert body["next"] is None
+    # each entry is the ticket messages API's representation plus its ticket
+    ticket_id = body["tickets"][2]["id"]
+    listed = seat_a.client().get(f"/api/v1/tickets/{ticket_id}/messages/").json()["results"]
+    assert [{"ticket": ticket_id, **m} for m in listed] == [
+        m for m in body["results"] if m["ticket"] == ticket_id
+    ]
 
 
 def test_pages_follow_each_other_and_a_merged_away_id_shows_the_survivor(seat_a: Seat) -> None:
@@ -129,9 +135,9 @@ def test_the_timeline_costs_the_same_queries_whatever_the_volume(seat_a: Seat) -
         counts[name] = len(queries)
     full = client.get(f"/api/v1/customers/{large.pk}/timeline/?limit=200").json()
     assert len(full["results"]) == 72
-    # token, customer, identities, tickets, org's open tickets, messages, attachments;
-    # no organization: no count; no messages: no attachments to fetch
-    assert counts == {"small": 7, "large": 7, "bare": 5}
+    # token, customer, identities, tickets, org's open tickets, page of message ids, the
+    # page's messages, their attachments; no organization: no count; no tickets: no messages
+    assert counts == {"small": 8, "large": 8, "bare": 4}
 
 
 def test_unknown_or_foreign_customers_have_no_timeline(seat_a: Seat, seat_b: Seat) -> None:
