@@ -128,7 +128,7 @@ def customer_survivor(customer: Customer) -> Customer:
     return customer
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, no savepoint of its own
 def customer_create(
     *,
     tenant: Tenant,
