@@ -20,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from customers.models import AuditAction, Customer, CustomerAudit, Identity
-from customers.suggestions import suggestions_follow_merge
+from customers.suggestions import suggestion_after_unmerge, suggestions_follow_merge
 from helpdesk.errors import Conflict, DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership
@@ -191,6 +191,7 @@ def customer_unmerge(
     merge.undone_at = now
     merge.undone_by = actor
     merge.save(update_fields=["undone_at", "undone_by"])
+    suggestion_after_unmerge(suggestion_id=merge.detail.get("suggestion"), actor=actor)
     audit = CustomerAudit.objects.create(
         tenant_id=tenant_id,
         action=AuditAction.UNMERGE,

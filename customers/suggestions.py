@@ -121,3 +121,12 @@ def suggestions_follow_merge(
             if signal in CONFIDENCE:
                 suggestion_raise(customer=survivor, other=third, signal=signal, evidence=item)
     return accepted.pk if accepted else None
+
+
+def suggestion_after_unmerge(*, suggestion_id: int | None, actor: Membership | None) -> None:
+    """An undone merge says the pair are two people: its accepted suggestion is dismissed."""
+    if suggestion_id is None:
+        return
+    MergeSuggestion.objects.filter(pk=suggestion_id, status=SuggestionStatus.ACCEPTED).update(
+        status=SuggestionStatus.DISMISSED, resolved_by=actor, updated_at=timezone.now()
+    )

@@ -198,6 +198,11 @@ def test_merge_accepts_the_suggestion_and_moves_the_others(seat_a: Seat, pair: P
         assert (accepted.status, accepted.resolved_by_id) == ("accepted", seat_a.member.pk)
         moved = MergeSuggestion.objects.get(status="open")
         assert (moved.customer_id, moved.other_id) == (pair.priya.pk, third.pk)
+    with tenant_scope(seat_a.tenant):
+        customer_unmerge(survivor=pair.priya, other=pair.twin, actor=None)
+        accepted.refresh_from_db()
+        assert accepted.status == "dismissed"  # undone: they are two people after all
+        customer_merge(survivor=pair.priya, other=pair.twin, actor=None)
     after = client.get(f"/api/v1/customers/{pair.priya.pk}/merge-suggestions/").json()
     assert [s["customer"]["id"] for s in after["results"]] == [third.pk]
     dismissed = client.post(
