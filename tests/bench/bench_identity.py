@@ -185,6 +185,17 @@ def timed(calls: Iterator[Callable[[], object]]) -> list[tuple[float, float, int
     return runs
 
 
+def server_ms(queryset: object) -> str:
+    """PostgreSQL's own execution time of a query (EXPLAIN ANALYZE), best of five."""
+    import re
+
+    times = []
+    for _ in range(5):
+        plan = queryset.explain(analyze=True)  # type: ignore[attr-defined]
+        times.append(float(re.findall(r"Execution Time: ([0-9.]+) ms", plan)[0]))
+    return f"{min(times):.3f} ms"
+
+
 def bench_resolution(tenant: object) -> None:
     from customers.models import Identity
     from customers.services import identity_resolve
@@ -219,6 +230,14 @@ def bench_resolution(tenant: object) -> None:
             for i in phones
         ),
     )  # fmt: skip
+    from customers.services import lookup_keys
+
+    kinds, values = lookup_keys("whatsapp", stored_value("phone", phones[0]))
+    lookup = Identity.objects.select_related("customer").filter(kind__in=kinds, value__in=values)
+    email = Identity.objects.select_related("customer").filter(
+        kind__in=["email"], value__in=[stored_value("email", 40_000)]
+    )
+    print(f"  server time of the lookup: email {server_ms(email)}, number {server_ms(lookup)}")
     stamp = int(time.time())
     report(
         "new sender (customer and identity created)",
@@ -307,6 +326,19 @@ def bench_timeline(tenant: object) -> None:
         get(url)
     print(f"timeline through the API, {TICKETS} tickets, {TICKETS * MESSAGES_PER_TICKET:,} "
           "messages (Django test client, full middleware stack):")  # fmt: skip
+    from customers.models import Customer
+    from inbox.customer_timeline import customer_timeline, timeline_messages
+
+    timeline = customer_timeline(customer=Customer.objects.get(pk=customer_id))
+    keys = timeline.message_keys[:51]
+    rows = timeline_messages(keys=list(keys))
+    assert len(rows) == 51
+    from inbox.models import Message
+
+    page = Message.objects.filter(pk__in=[k.pk for k in keys]).select_related(
+        "call", "author__user", "customer"
+    )
+    print(f"  server time: page of message ids {server_ms(keys)}, their rows {server_ms(page)}")
     for label, path in (("first page (50 messages)", url), ("page of 200", url + "?limit=200")):
         report(label, [get(path)[0] for _ in range(200)])
     walks, total = [], 0
@@ -338,6 +370,12 @@ def main() -> None:
 
     load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load_avg} (shared with others)")
+    calibration = time.process_time()
+    sum(range(10**7))
+    print(
+        "  calibration: sum(range(10**7)) took "
+        f"{(time.process_time() - calibration) * 1000:.0f} ms of CPU (an idle core: ~100 ms)"
+    )
     tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Bench", "country": "US"})
     with tenant_scope(tenant):
         loaded = datetime.now(UTC) - timedelta(days=1)
