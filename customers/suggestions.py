@@ -65,6 +65,11 @@ def suggestion_raise(
         else:
             _published(suggestion)
             return suggestion
+    if any(
+        old.get("signal") == signal and old.get("value") == evidence.get("value")
+        for old in suggestion.evidence
+    ):
+        return suggestion  # the same signature on every message adds nothing
     suggestion.evidence = [*suggestion.evidence, item][-EVIDENCE_KEPT:]
     suggestion.confidence = max(suggestion.confidence, confidence)
     suggestion.updated_at = timezone.now()

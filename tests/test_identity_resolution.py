@@ -225,6 +225,17 @@ def test_hints_owned_by_someone_else_raise_a_suggestion_and_merge_nothing(in_a: 
         ("provided", "email", "priya@acme.example", 99),
         ("text", "phone", "+14155550101", 99),
     ]
+    # the same signature on the next message adds no evidence and no write
+    with CaptureQueriesContext(connection) as again:
+        identity_hints_apply(
+            tenant=in_a,
+            customer=visitor,
+            text="my number is (415) 555-0101",
+            evidence={"message": 100},
+        )
+    assert len(again) == 2  # the lookup and the suggestion's pair
+    suggestion.refresh_from_db()
+    assert len(suggestion.evidence) == 2
 
 
 def test_a_vouched_extra_identity_is_a_stronger_suggestion(in_a: Tenant) -> None:
