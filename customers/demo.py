@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from customers.services import customer_create, organization_create
+from customers.identity_values import IdentityKind
+from customers.services import (
+    customer_create,
+    identity_hints_apply,
+    identity_resolve,
+    organization_create,
+)
 from helpdesk.demo import demo_step
 from helpdesk.models import Tenant
 
@@ -95,3 +102,27 @@ def seed_customers(tenant: Tenant, state: dict[str, Any]) -> None:
         )
         for name, org, language, identities in CUSTOMERS
     }
+
+
+@dataclass(frozen=True)
+class _Typed:
+    kind: str
+    value: str
+    verified: bool = False
+
+
+@demo_step(order=11)
+def seed_merge_suggestion(tenant: Tenant, state: dict[str, Any]) -> None:
+    """A chat visitor who typed Priya's address: suggested for a merge, not merged."""
+    visitor = identity_resolve(
+        tenant=tenant,
+        kind=IdentityKind.CHAT_VISITOR,
+        value="demo_visitor_7f3a9c",
+        display_name="Website visitor",
+    )
+    identity_hints_apply(
+        tenant=tenant,
+        customer=visitor,
+        identities=[_Typed(kind=IdentityKind.EMAIL, value="Priya.Raman@acme.example")],
+        text="Hi, it's Priya again, you can reach me on +1 415 555 0101",
+    )

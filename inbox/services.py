@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from customers.services import identity_resolve
+from customers.services import identity_hints_apply, identity_resolve
 from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
@@ -293,6 +293,14 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
             "references": " ".join(inbound.references),
         },
         metadata={**inbound.metadata, "sender": {"kind": sender.kind, "value": sender.value}},
+    )
+    identity_hints_apply(
+        tenant=tenant,
+        customer=customer,
+        identities=inbound.extra_identities,
+        text=inbound.body_text,
+        channel_id=inbound.channel_id,
+        evidence={"message": message.pk, "ticket": ticket.pk},
     )
     ticket_rules_apply(ticket=ticket, message=message, created=created)
     return message

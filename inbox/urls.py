@@ -2,6 +2,7 @@ from django.urls import path
 
 from helpdesk.api.views import api_router
 from inbox.api import TicketMessagesView, TicketViewSet
+from inbox.customer_api import CustomerEraseView, CustomerExportView, CustomerTimelineView
 
 router = api_router()
 router.register("tickets", TicketViewSet, basename="ticket")
@@ -9,4 +10,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 urlpatterns = [
     *router.urls,
     path("tickets/<int:ticket_id>/messages/", TicketMessagesView.as_view(), name="ticket-messages"),
+    path("customers/<int:pk>/timeline/", CustomerTimelineView.as_view(), name="customer-timeline"),
+    path("customers/<int:pk>/export/", CustomerExportView.as_view(), name="customer-export"),
+    path("customers/<int:pk>/erase/", CustomerEraseView.as_view(), name="customer-erase"),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 
 from channels_ingest.models import Channel
-from customers.models import Customer
+from customers.models import Customer, MergeSuggestion, Organization
 from helpdesk.models import Membership, Tenant
 from inbox.models import Ticket
 from tests.factories import (
@@ -21,6 +21,7 @@ from tests.factories import (
     CustomerFactory,
     MembershipFactory,
     MessageFactory,
+    OrganizationFactory,
     TicketFactory,
 )
 
@@ -35,12 +36,37 @@ def _ticket_with_message(tenant: Tenant) -> dict[str, Any]:
     return {"ticket_id": MessageFactory(tenant=tenant).ticket_id}
 
 
+def _customer(tenant: Tenant) -> dict[str, Any]:
+    return {"pk": CustomerFactory(tenant=tenant).pk}
+
+
+def _customer_with_ticket(tenant: Tenant) -> dict[str, Any]:
+    return {"pk": MessageFactory(tenant=tenant).ticket.customer_id}
+
+
+def _suggestion(tenant: Tenant) -> dict[str, Any]:
+    low, high = CustomerFactory(tenant=tenant), CustomerFactory(tenant=tenant)
+    suggestion = MergeSuggestion.objects.create(
+        tenant=tenant, customer=low, other=high, confidence=40, evidence=[]
+    )
+    return {"pk": low.pk, "suggestion_id": suggestion.pk}
+
+
 DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "ticket-detail": _ticket,
     "ticket-messages": _ticket_with_message,
     "customer-detail": lambda tenant: {"pk": CustomerFactory(tenant=tenant).pk},
     "member-detail": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
     "channel-detail": lambda tenant: {"pk": ChannelFactory(tenant=tenant).pk},
+    "customer-merge": _customer,
+    "customer-unmerge": _customer,
+    "customer-merge-suggestions": _customer,
+    "customer-merge-suggestion-dismiss": _suggestion,
+    "customer-audit": _customer,
+    "customer-timeline": _customer_with_ticket,
+    "customer-export": _customer_with_ticket,
+    "customer-erase": _customer_with_ticket,
+    "organization-detail": lambda tenant: {"pk": OrganizationFactory(tenant=tenant).pk},
 }
 
 LIST_ROUTES: dict[str, type[models.Model]] = {
@@ -48,6 +74,7 @@ LIST_ROUTES: dict[str, type[models.Model]] = {
     "customer-list": Customer,
     "member-list": Membership,
     "channel-list": Channel,
+    "organization-list": Organization,
 }
 
 # Bodies that would be valid for tenant A's own client, so a 404 is not a validation error.
@@ -57,4 +84,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("member-detail", "patch"): {"role": "admin", "is_active": False},
     ("ticket-messages", "post"): {"body": "Written by B", "internal": False},
     ("channel-detail", "patch"): {"name": "Renamed by B", "is_active": False},
+    ("customer-merge", "post"): {"other": 1, "reason": "B"},
+    ("customer-unmerge", "post"): {"other": 1},
+    ("customer-erase", "post"): {"reason": "Asked by B"},
 }
