@@ -623,11 +623,16 @@ PATHOLOGICAL = {
 }
 
 
+# Linear work on these inputs takes well under a second; catastrophic backtracking takes
+# minutes. The bound is loose so a loaded CI machine cannot make the test flaky.
+BACKTRACKING_BOUND = 15.0
+
+
 @pytest.mark.parametrize("body", PATHOLOGICAL.values(), ids=list(PATHOLOGICAL))
 def test_pathological_plain_text_is_fast(body: str) -> None:
     started = time.perf_counter()
     extract_reply(body)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < BACKTRACKING_BOUND
 
 
 PATHOLOGICAL_HTML = {
@@ -648,4 +653,4 @@ def test_pathological_html_is_fast(html: str) -> None:
     started = time.perf_counter()
     extract_reply_html(html)
     html_to_text(html)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < BACKTRACKING_BOUND
