@@ -8,6 +8,7 @@ import pytest
 
 from helpdesk.celery import app as celery_app
 
+pytest.register_assert_rewrite("tests.email_harness")
 pytest_plugins = ["tests.seats"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from channels_ingest.adapters.base import DeliveryError, OutboundMessage
@@ -51,6 +52,20 @@ def _recipient(message: Message) -> str:
     return ""
 
 
+# Reply and forward prefixes of common clients and languages, and our own ticket tag.
+_SUBJECT_NOISE = re.compile(
+    r"^\s*(?:(?:re|aw|sv|vs|antw|ant|ref|réf|rif|r|rv|res|odp|wg|fw|fwd|tr|enc|doorst)"
+    r"(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*|\[#\d{1,10}\]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def subject_base(subject: str) -> str:
+    """A subject without reply/forward prefixes and ticket tags ("Re: AW: x [#4]" -> "x")."""
+    base = _SUBJECT_NOISE.sub("", subject)
+    return re.sub(r"\s*\[#\d{1,10}\]", "", base).strip()
+
+
 def _email_threading(message: Message, channel: Channel) -> dict[str, str]:
     ticket = message.ticket
     address = str(channel.config.get("address", "support@localhost"))
@@ -62,7 +77,7 @@ def _email_threading(message: Message, channel: Channel) -> dict[str, str]:
         .order_by("created_at", "id")
         .values_list("message_id_header", flat=True)
     )[-20:]
-    subject = ticket.subject or "Your request"
+    subject = subject_base(ticket.subject) or "Your request"
     return {
         "subject": f"Re: {subject} [#{ticket.number}]",
         "message_id_header": f"<{uuid.uuid4().hex}.{ticket.reply_token}@{domain or 'localhost'}>",

@@ -1,0 +1,18 @@
+"""MailerSend: the inbound route webhook (JSON), signed with the route's secret."""
+
+from __future__ import annotations
+
+from anymail.webhooks.mailersend import MailerSendInboundWebhookView
+
+from channels_ingest.adapters.email_common import AnymailEmailAdapter
+
+
+class MailerSendAdapter(AnymailEmailAdapter):
+    provider = "mailersend"
+    view_class = MailerSendInboundWebhookView
+    backend = "anymail.backends.mailersend.EmailBackend"
+    view_settings = {"inbound_secret": "inbound_secret", "webhook_secret": "webhook_secret"}
+    backend_settings = {"api_token": "api_token"}
+    auth_fields = frozenset({"inbound_secret"})
+    secret_fields = frozenset({"api_token", "inbound_secret", "webhook_secret"})
+    required_fields = {"email": frozenset({"address"})}
