@@ -34,6 +34,7 @@ from channels_ingest.adapters.base import (
     SendResult,
     WebhookRejected,
     WebhookRequest,
+    json_body,
 )
 from channels_ingest.mail.inbound_mime import Envelope, address_of, message_normalize
 from channels_ingest.mail.outbound import email_send
@@ -77,6 +78,8 @@ class AnymailEmailAdapter(Adapter):
     backend_settings: ClassVar[Mapping[str, str]] = {"api_key": "api_key"}
     # The keys one of which must authenticate inbound webhooks.
     auth_fields: ClassVar[frozenset[str]] = frozenset({"webhook_secret"})
+    # Whether the ESP posts JSON (checked before storing) rather than a form.
+    json_payload: ClassVar[bool] = True
 
     def config_errors(self, kind: str, config: Mapping[str, Any]) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -118,6 +121,8 @@ class AnymailEmailAdapter(Adapter):
         except Exception as exc:  # a setup problem on our side must not answer a 500
             logger.exception("%s webhook verification failed", self.provider)
             raise WebhookRejected.signature("The webhook could not be verified.") from exc
+        if self.json_payload:
+            json_body(request.body)
 
     def event_id(self, channel: ChannelContext, request: WebhookRequest) -> str:
         return "sha256:" + hashlib.sha256(request.body).hexdigest()

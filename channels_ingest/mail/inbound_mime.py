@@ -65,15 +65,18 @@ def _header(message: MimeMessage, name: str) -> str:
                 break
     if value is None:
         return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    return _clean(str(value))
+
+
+def _clean(value: str) -> str:
+    """One line of text; raw 8-bit bytes (kept by the parser as surrogates) read as UTF-8."""
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return re.sub(r"\s+", " ", value).strip()
 
 
 def _all_headers(message: MimeMessage, name: str) -> list[str]:
-    return [
-        re.sub(r"\s+", " ", str(raw)).strip()
-        for key, raw in message.raw_items()
-        if key.lower() == name.lower()
-    ]
+    return [_clean(str(raw)) for key, raw in message.raw_items() if key.lower() == name.lower()]
 
 
 def _addresses(values: list[str]) -> list[tuple[str, str]]:

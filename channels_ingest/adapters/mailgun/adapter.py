@@ -20,3 +20,4 @@ class MailgunAdapter(AnymailEmailAdapter):
     auth_fields = frozenset({"webhook_signing_key", "api_key"})
     secret_fields = frozenset({"api_key", "webhook_signing_key", "webhook_secret"})
     required_fields = {"email": frozenset({"address"})}
+    json_payload = False

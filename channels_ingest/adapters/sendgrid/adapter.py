@@ -16,3 +16,4 @@ class SendGridAdapter(AnymailEmailAdapter):
     auth_fields = frozenset({"webhook_secret"})
     secret_fields = frozenset({"api_key", "webhook_secret"})
     required_fields = {"email": frozenset({"address"})}
+    json_payload = False
