@@ -64,7 +64,7 @@ def test_raw_mime_with_an_unknown_charset_is_decoded_safely(
 def test_malformed_form_with_valid_auth_is_kept_as_a_failed_event(
     channel: Channel, django_capture_on_commit_callbacks
 ) -> None:
-    body = b"--xYzZY\r\nContent-Disposition: form-data; name=\"nothing\"\r\n\r\nx\r\n--xYzZY--\r\n"
+    body = b'--xYzZY\r\nContent-Disposition: form-data; name="nothing"\r\n\r\nx\r\n--xYzZY--\r\n'
     messages = check_webhook(
         channel,
         body,
