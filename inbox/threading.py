@@ -2,8 +2,8 @@
 
 Email joins by the Message-IDs it cites (ours and theirs; References before In-Reply-To, as
 JWZ threading reads them), then by an earlier-arrived reply of the same customer citing it,
-then by the reply-address token, then by a ``[#number]`` subject tag. Messaging channels join the customer's active conversation
-on that channel, or a solved one within the reopen window.
+then by the reply-address token, then by a ``[#number]`` subject tag. Messaging channels join
+the customer's active conversation on that channel, or a solved one within the reopen window.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ class AnymailEmailAdapter(Adapter):
             errors["webhook_secret"] = "Use 'user:password' (HTTP basic auth in the webhook URL)."
         if not any(config.get(name) for name in self.auth_fields):
             names = " or ".join(sorted(self.auth_fields))
-            errors.setdefault("config", f"Inbound webhooks need {names}.")
+            errors.setdefault(sorted(self.auth_fields)[0], f"Inbound webhooks need {names}.")
         return errors
 
     # Inbound -----------------------------------------------------------------------------

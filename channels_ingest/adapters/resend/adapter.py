@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 from anymail.webhooks.resend import ResendInboundWebhookView
 
 from channels_ingest.adapters.base import ChannelContext, WebhookRequest
@@ -26,3 +29,16 @@ class ResendAdapter(AnymailEmailAdapter):
     def event_id(self, channel: ChannelContext, request: WebhookRequest) -> str:
         svix_id = request.headers.get("svix-id", "")
         return f"svix:{svix_id}" if svix_id else super().event_id(channel, request)
+
+    def sign_fixture(self, channel: ChannelContext, url: str, body: bytes) -> dict[str, str]:
+        from svix.webhooks import Webhook
+
+        secret = str(channel.config.get("inbound_secret", ""))
+        if not secret:
+            return super().sign_fixture(channel, url, body)
+        msg_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(UTC)
+        return {
+            "svix-id": msg_id,
+            "svix-timestamp": str(int(now.timestamp())),
+            "svix-signature": Webhook(secret).sign(msg_id, now, body.decode()),
+        }
