@@ -208,3 +208,43 @@ def test_config_refusals(seat_a: Seat, config: dict[str, object], field: str) ->
     assert field in response.json()["error"]["fields"]
     with tenant_scope(seat_a.tenant):
         assert Channel.objects.count() == 0
+
+
+def test_reply_goes_out_by_smtp_and_the_answer_threads_back(
+    seat_a: Seat, django_capture_on_commit_callbacks
+) -> None:
+    from email import message_from_bytes, policy
+
+    from tests.smtp_double import smtp_double
+
+    with imap_double() as box, smtp_double() as smtp:
+        box.add(fixture_bytes(HERE, "message__reply.eml"))
+        imap_channel(seat_a, box, smtp_host="127.0.0.1", smtp_port=smtp.port)
+        [first] = poll(django_capture_on_commit_callbacks)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = seat_a.client().post(
+                f"/api/v1/tickets/{first.ticket_id}/messages/",
+                {"body": "Done, the address is updated."},
+                format="json",
+            )
+        assert response.status_code == 201, response.content
+        [(sender, recipients, data)] = smtp.envelopes
+        sent = message_from_bytes(data, policy=policy.default)
+        with tenant_scope(seat_a.tenant):
+            ticket = Ticket.objects.get()
+            reply = Message.objects.get(pk=response.json()["id"])
+        assert smtp.logins == [box.username]
+        assert (sender, recipients) == (mail.ADDRESS, ["maria.lopez@customer.example"])
+        assert sent["Reply-To"] == f"support+{ticket.reply_token}@help.example.com"
+        assert sent["Message-ID"].strip() == reply.message_id_header  # folded: long
+        assert sent["In-Reply-To"] == "<CAF=reply.1@mail.customer.example>"
+        assert sent["Subject"] == f"Re: Invoice address [#{ticket.number}]"
+        assert (reply.status, reply.external_id) == ("sent", reply.message_id_header)
+        answer = (
+            f"From: maria.lopez@customer.example\r\nTo: {sent['Reply-To']}\r\n"
+            f"Subject: {sent['Subject']}\r\nMessage-ID: <answer.9@customer.example>\r\n"
+            f"In-Reply-To: {reply.message_id_header}\r\n\r\nThanks!\r\n"
+        ).encode()
+        box.add(answer)
+        [_, _, back] = poll(django_capture_on_commit_callbacks)
+    assert (back.ticket_id, back.body_text) == (ticket.pk, "Thanks!")
