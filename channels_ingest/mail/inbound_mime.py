@@ -224,6 +224,23 @@ def automatic_kind(message: MimeMessage, sender: str) -> str:
     return ""
 
 
+def _bounced_message_id(message: MimeMessage) -> str:
+    """The Message-ID of the returned original inside a delivery report, if any."""
+    for part in _leaves(message):
+        kind = part.get_content_type()
+        if kind in ("message/rfc822", "message/rfc822-headers"):
+            inner = part.get_payload()
+            original = inner[0] if isinstance(inner, list) else inner
+            if isinstance(original, MimeMessage):
+                return message_id(_header(original, "Message-ID"))
+        elif kind == "text/rfc822-headers":
+            headers = BytesParser(policy=policy.compat32).parsebytes(
+                _part_text(part).encode("utf-8", "replace"), headersonly=True
+            )
+            return message_id(str(headers.get("Message-ID", "")))
+    return ""
+
+
 def reply_token(message: MimeMessage, address: str, envelope_recipient: str = "") -> str:
     """The ticket token of our reply address (``local+token@domain``) among the recipients."""
     local, _, domain = address.strip().lower().partition("@")
@@ -295,6 +312,9 @@ def message_normalize(
     automatic = automatic_kind(message, sender)
     if automatic:
         metadata["automatic"] = automatic
+    if automatic == "bounce" and not (in_reply_to or references):
+        bounced = _bounced_message_id(message)  # thread the bounce onto the mail it returns
+        in_reply_to, references = bounced, ((bounced,) if bounced else ())
     if envelope.spam:
         metadata["spam"] = True
     return InboundMessage(

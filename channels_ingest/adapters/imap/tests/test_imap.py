@@ -248,3 +248,27 @@ def test_reply_goes_out_by_smtp_and_the_answer_threads_back(
         box.add(answer)
         [_, _, back] = poll(django_capture_on_commit_callbacks)
     assert (back.ticket_id, back.body_text) == (ticket.pk, "Thanks!")
+
+
+def test_bounce_threads_onto_the_returned_mail_without_reopening(
+    seat_a: Seat, django_capture_on_commit_callbacks
+) -> None:
+    with imap_double() as box:
+        box.add(fixture_bytes(HERE, "message__reply.eml"))
+        imap_channel(seat_a, box)
+        [first] = poll(django_capture_on_commit_callbacks)
+        with tenant_scope(seat_a.tenant):
+            Message.objects.create(
+                tenant=seat_a.tenant,
+                ticket=first.ticket,
+                direction="outbound",
+                channel_kind="email",
+                message_id_header="<sent.1.0123456789abcdef@help.example.com>",
+            )
+            ticket_update(ticket=first.ticket, actor=None, status="solved")
+        box.add(fixture_bytes(HERE, "message__bounce.eml"))
+        bounce = poll(django_capture_on_commit_callbacks)[-1]
+    assert (bounce.ticket_id, bounce.metadata["automatic"]) == (first.ticket_id, "bounce")
+    assert bounce.in_reply_to == "<sent.1.0123456789abcdef@help.example.com>"
+    with tenant_scope(seat_a.tenant):
+        assert Ticket.objects.get().status == "solved"
