@@ -37,6 +37,9 @@ class SesAdapter(AnymailEmailAdapter):
         return {**super().view_kwargs(config), "auto_confirm_sns_subscriptions": False}
 
     def verify(self, channel: ChannelContext, request: WebhookRequest) -> None:
+        if channel.config.get("webhook_secret") and "authorization" not in request.headers:
+            # SNS sends basic auth credentials only after a 401 challenge.
+            raise WebhookRejected(401, "auth_required", "Send HTTP basic auth credentials.")
         super().verify(channel, request)  # basic auth; SNS headers match the body
         message = json.loads(request.body)
         if not sns.sns_signature_valid(message):

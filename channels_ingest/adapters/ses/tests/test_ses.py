@@ -70,9 +70,12 @@ def test_tampered_message_fails_the_sns_signature(channel: Channel) -> None:
         channel, tampered, content_type="text/plain", headers=signer("", tampered)
     )
     assert response.status_code == 403
+    wrong_auth = {**sns_headers(body), **mail.basic_auth("hook-user:wrong")}
+    response = post_webhook(channel, body, content_type="text/plain", headers=wrong_auth)
+    assert response.status_code == 403
     without_auth = {k: v for k, v in sns_headers(body).items() if k != "Authorization"}
     response = post_webhook(channel, body, content_type="text/plain", headers=without_auth)
-    assert response.status_code == 403
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, 'Basic realm="webhooks"')
     with tenant_scope(channel.tenant):
         assert (InboundEvent.objects.count(), Message.objects.count()) == (0, 0)
 
