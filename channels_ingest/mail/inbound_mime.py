@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -24,6 +24,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from anymail.inbound import AnymailInboundMessage
+from django.utils import timezone
 
 from channels_ingest.mail.message_ids import message_id, thread_parents
 from channels_ingest.mail.reply_text import extract_reply, extract_reply_html, html_to_text
@@ -262,14 +263,19 @@ def reply_token(message: MimeMessage, address: str, envelope_recipient: str = ""
 
 
 def _sent_at(message: MimeMessage, envelope: Envelope) -> datetime | None:
+    """When it arrived: the ESP's timestamp, else a plausible Date header (the sender writes
+    that one, so a date far off would skew ticket clocks and is ignored)."""
+    if envelope.received_at is not None:
+        return envelope.received_at
     value = _header(message, "Date")
     try:
         parsed = parsedate_to_datetime(value) if value else None
     except (TypeError, ValueError, IndexError):
-        parsed = None
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = None  # a naive Date header says nothing reliable
-    return parsed or envelope.received_at
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    now = timezone.now()
+    return parsed if now - timedelta(days=1) <= parsed <= now + timedelta(minutes=5) else None
 
 
 def _fallback_id(message: MimeMessage, raw: bytes | None) -> str:
