@@ -259,3 +259,50 @@ def test_esp_outage_is_retried_and_a_refusal_is_final(
             queued.refresh_from_db()
     assert queued.status == "failed"
     assert "422" in queued.error or "Invalid email request" in queued.error
+
+
+def test_reply_answers_the_latest_customer_email_and_references_the_chain(
+    seat_a: Seat, django_capture_on_commit_callbacks
+) -> None:
+    from channels_ingest.delivery import message_deliver_now
+    from inbox.services import message_reply
+
+    reply = ESPS["postmark"]["reply"]
+    with http_double(reply=reply) as api:
+        channel = mail.email_channel(
+            seat_a.tenant, "postmark", api_base_url=api.base_url, **ESPS["postmark"]["config"]
+        )
+        body = (ADAPTERS / "postmark" / "fixtures" / "inbound__reply.json").read_bytes()
+        [first] = check_webhook(
+            channel, body, mail.basic_signer, capture=django_capture_on_commit_callbacks
+        )
+        with tenant_scope(channel.tenant):
+            Message.objects.create(
+                tenant=channel.tenant,
+                ticket=first.ticket,
+                direction="outbound",
+                channel_kind="email",
+                channel_id=channel.pk,
+                message_id_header="<ours.1@help.example.com>",
+            )
+        raw = customer_answer(
+            to=ADDRESS_WITH_TOKEN, cites="<ours.1@help.example.com>", subject="Invoice"
+        )
+        answer_body, _, _ = postmark_answer(raw)
+        check_webhook(
+            channel, answer_body, mail.basic_signer, capture=django_capture_on_commit_callbacks
+        )
+        with tenant_scope(channel.tenant):
+            queued = message_reply(
+                ticket=first.ticket, author=seat_a.member, body_text="More?", channel_id=channel.pk
+            )
+            assert message_deliver_now(message_id=queued.pk) == "sent"
+    sent = postmark_sent(api.requests[-1])
+    assert sent["in_reply_to"] == "<answer.2@mail.customer.example>"
+    assert sent["references"] == (
+        "<CAF=reply.1@mail.customer.example> <ours.1@help.example.com> "
+        "<answer.2@mail.customer.example>"
+    )
+
+
+ADDRESS_WITH_TOKEN = "support@help.example.com"
