@@ -7,10 +7,16 @@ to the same ticket whatever their client does with the subject.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailError,
+    AnymailNotSupportedWarning,
+    AnymailRecipientsRefused,
+)
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from channels_ingest.adapters.base import DeliveryError, OutboundMessage, SendResult
@@ -60,7 +66,9 @@ def email_send(
     """Send one reply; the ESP's message id becomes the external id."""
     email = email_build(config=config, message=message)
     try:
-        connection = get_connection(backend, fail_silently=False, **backend_kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AnymailNotSupportedWarning)  # SendGrid's notice
+            connection = get_connection(backend, fail_silently=False, **backend_kwargs)
         email.connection = connection
         email.send(fail_silently=False)
     except AnymailRecipientsRefused as exc:
