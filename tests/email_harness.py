@@ -148,3 +148,4 @@ def assert_reply_fixture(message: Any, *, attachments: list[tuple[str, str, int]
 
 
 PDF = ("invoice.pdf", "application/pdf", 54)
+PDF_BYTES = b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"

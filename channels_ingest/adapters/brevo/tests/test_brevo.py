@@ -43,3 +43,34 @@ def test_bad_or_missing_auth_is_403_and_stores_nothing(channel: Channel, headers
     assert response.status_code == 403
     with tenant_scope(channel.tenant):
         assert (InboundEvent.objects.count(), Message.objects.count()) == (0, 0)
+
+
+def test_attachments_are_downloaded_from_api_base_url(
+    seat_a: Seat, django_capture_on_commit_callbacks
+) -> None:
+    from tests.email_harness import PDF_BYTES
+    from tests.http_double import http_double
+
+    with http_double(reply=PDF_BYTES) as api:
+        api.content_type = "application/pdf"
+        channel = mail.email_channel(
+            seat_a.tenant,
+            "brevo",
+            api_key="xkeysib-test",
+            webhook_secret=mail.WEBHOOK_SECRET,
+            api_base_url=api.base_url + "/v3/",
+        )
+        [message] = check_webhook(
+            channel,
+            fixture_bytes(HERE, "inbound__with_attachment.json"),
+            mail.basic_signer,
+            capture=django_capture_on_commit_callbacks,
+        )
+    [request] = api.requests
+    assert request.path == (
+        "/v3/inbound/attachments/eyJmb2xkZXIiOiIyMDI2MTExNyIsImZpbGUiOiJpbnZvaWNlLnBkZiJ9"
+    )
+    assert request.headers["api-key"] == "xkeysib-test"
+    mail.assert_reply_fixture(message, attachments=[mail.PDF])
+    with tenant_scope(channel.tenant):
+        assert message.attachments.get().file.read() == PDF_BYTES
