@@ -9,6 +9,7 @@ ESP's anymail backend built with the channel's credentials and ``api_base_url``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -27,7 +28,6 @@ from django.http import HttpRequest
 from channels_ingest.adapters.base import (
     Adapter,
     ChannelContext,
-    DeliveryError,
     Normalized,
     NormalizeError,
     OutboundMessage,
@@ -194,9 +194,4 @@ class AnymailEmailAdapter(Adapter):
 
 
 def basic_auth(user_password: str) -> str:
-    import base64
-
     return "Basic " + base64.b64encode(user_password.encode()).decode()
-
-
-__all__ = ["AnymailEmailAdapter", "DeliveryError", "basic_auth", "django_request"]

@@ -18,6 +18,8 @@ from channels_ingest.adapters.base import (
 from channels_ingest.mail.inbound_mime import address_of, message_normalize, mime_parse
 from channels_ingest.mail.outbound import SMTP_BACKEND, email_send, smtp_kwargs
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
 
 class ImapAdapter(Adapter):
     provider = "imap"
@@ -29,6 +31,8 @@ class ImapAdapter(Adapter):
         errors: dict[str, str] = {}
         if "@" not in str(config.get("address", "")):
             errors["address"] = "Use the support address, like support@example.com."
+        if config.get("ssl") is False and config.get("host") not in _LOOPBACK:
+            errors["ssl"] = "Plain IMAP (ssl: false) is only allowed for a server on loopback."
         for key in ("port", "smtp_port"):
             value = config.get(key)
             if value is not None and not (isinstance(value, int) and 0 < value < 65536):

@@ -188,7 +188,11 @@ def test_imap_channels_take_no_webhooks(seat_a: Seat) -> None:
 
 @pytest.mark.parametrize(
     "config,field",
-    [({"port": "993"}, "config.port"), ({"address": "nope"}, "config.address")],
+    [
+        ({"port": "993"}, "config.port"),
+        ({"address": "nope"}, "config.address"),
+        ({"ssl": False}, "config.ssl"),
+    ],
 )
 def test_config_refusals(seat_a: Seat, config: dict[str, object], field: str) -> None:
     body = {
