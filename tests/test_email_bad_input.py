@@ -147,3 +147,18 @@ def test_secrets_are_never_returned(seat_a: Seat) -> None:
     text = response.content.decode()
     assert "key-123" not in text and "sign-123" not in text
     assert response.json()["webhook_urls"]["inbound"].endswith("/inbound/")
+
+
+def test_secrets_are_per_channel(seat_a: Seat, seat_b: Seat) -> None:
+    """Channel A's credentials never open channel B's webhook, even for the same ESP."""
+    ours = mail.email_channel(
+        seat_a.tenant, "postmark", server_token="t", webhook_secret="user-a:password-a"
+    )
+    theirs = mail.email_channel(
+        seat_b.tenant, "postmark", server_token="t", webhook_secret="user-b:password-b"
+    )
+    body = (POSTMARK / "inbound__reply.json").read_bytes()
+    response = post_webhook(theirs, body, headers=mail.basic_auth("user-a:password-a"))
+    assert response.status_code == 403
+    assert post_webhook(ours, body, headers=mail.basic_auth("user-a:password-a")).status_code == 200
+    assert (stored(ours), stored(theirs)) == ((1, 0), (0, 0))
