@@ -8,6 +8,7 @@ import pytest
 
 from helpdesk.celery import app as celery_app
 
+pytest.register_assert_rewrite("tests.email_harness")
 pytest_plugins = ["tests.seats"]
 
 
@@ -19,3 +20,12 @@ def _eager_tasks() -> Iterator[None]:
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Stored attachments go to a temporary media root, never the project's."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from channels_ingest.adapters.base import DeliveryError, OutboundMessage
@@ -51,22 +52,40 @@ def _recipient(message: Message) -> str:
     return ""
 
 
+# Reply and forward prefixes of common clients and languages, and our own ticket tag.
+_SUBJECT_NOISE = re.compile(
+    r"^\s*(?:(?:re|aw|sv|vs|antw|ant|ref|réf|rif|r|rv|res|odp|wg|fw|fwd|tr|enc|doorst)"
+    r"(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*|\[#\d{1,10}\]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def subject_base(subject: str) -> str:
+    """A subject without reply/forward prefixes and ticket tags ("Re: AW: x [#4]" -> "x")."""
+    base = _SUBJECT_NOISE.sub("", subject)
+    return re.sub(r"\s*\[#\d{1,10}\]", "", base).strip()
+
+
 def _email_threading(message: Message, channel: Channel) -> dict[str, str]:
     ticket = message.ticket
     address = str(channel.config.get("address", "support@localhost"))
     local, _, domain = address.partition("@")
-    cited = list(
+    chain = list(
         Message.objects.filter(ticket=ticket)
         .exclude(message_id_header="")
         .exclude(pk=message.pk)
         .order_by("created_at", "id")
-        .values_list("message_id_header", flat=True)
-    )[-20:]
-    subject = ticket.subject or "Your request"
+        .values_list("message_id_header", "direction")
+    )
+    # References keep the thread's first message and the latest ones (RFC 5322 3.6.4);
+    # In-Reply-To names the customer's latest email, the one this reply answers.
+    cited = list(dict.fromkeys(mid for mid, _ in chain[:1] + chain[-19:]))
+    inbound = [mid for mid, direction in chain if direction == Direction.INBOUND]
+    subject = subject_base(ticket.subject) or "Your request"
     return {
         "subject": f"Re: {subject} [#{ticket.number}]",
         "message_id_header": f"<{uuid.uuid4().hex}.{ticket.reply_token}@{domain or 'localhost'}>",
-        "in_reply_to": cited[-1] if cited else "",
+        "in_reply_to": inbound[-1] if inbound else (cited[-1] if cited else ""),
         "references": " ".join(cited),
         "reply_to": f"{local}+{ticket.reply_token}@{domain}" if domain else "",
     }

@@ -40,3 +40,11 @@ def _deliver(tenant_id: int, message_id: int, task) -> str:  # type: ignore[no-u
     if outcome == "retry":
         raise task.retry(countdown=min(30 * 2**task.request.retries, 1800))
     return outcome
+
+
+@shared_task(name="channels_ingest.imap_channels_poll")
+def imap_channels_poll() -> int:
+    """Fetch new mail of every IMAP channel (periodic)."""
+    from channels_ingest.imap_services import imap_channels_poll as poll
+
+    return poll()

@@ -20,7 +20,12 @@ from helpdesk.tenancy import tenant_scope
 
 
 def _refusal(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    response = JsonResponse(
+        {"error": {"code": code, "message": message, "fields": {}}}, status=status
+    )
+    if status == 401:  # a basic-auth challenge (Amazon SNS sends credentials only after one)
+        response["WWW-Authenticate"] = 'Basic realm="webhooks"'
+    return response
 
 
 @csrf_exempt

@@ -133,6 +133,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "inbound-events-sweep": {"task": "channels_ingest.inbound_events_sweep", "schedule": 30.0},
+    "imap-channels-poll": {"task": "channels_ingest.imap_channels_poll", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

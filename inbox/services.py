@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,9 +18,10 @@ from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.services import counter_next
-from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
+from inbox.inbound import CallUpdate, InboundAttachment, InboundMessage, StatusUpdate
 from inbox.models import (
     STATUS_RANK,
+    Attachment,
     Call,
     DeliveryStatus,
     Direction,
@@ -275,7 +278,8 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
             channel_id=inbound.channel_id,
             at=at,
         )
-    elif not ticket.is_active:
+    elif not ticket.is_active and not inbound.metadata.get("automatic"):
+        # An auto-reply or bounce lands on its ticket but never reopens it (no mail loops).
         ticket_update(ticket=ticket, actor=None, status=TicketStatus.OPEN)
     message = message_record(
         ticket=ticket,
@@ -302,8 +306,36 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
         channel_id=inbound.channel_id,
         evidence={"message": message.pk, "ticket": ticket.pk},
     )
+    message_attachments_store(message=message, attachments=inbound.attachments)
     ticket_rules_apply(ticket=ticket, message=message, created=created)
     return message
+
+
+def message_attachments_store(
+    *, message: Message, attachments: Iterable[InboundAttachment]
+) -> list[Attachment]:
+    """Keep the attachments that arrived with their bytes (provider media URLs are fetched
+    elsewhere)."""
+    stored = []
+    for item in attachments:
+        if item.content is None:
+            continue
+        attachment = Attachment(
+            tenant_id=message.tenant_id,
+            message=message,
+            filename=item.filename[:255],
+            content_type=item.content_type[:127],
+            size=len(item.content),
+            sha256=hashlib.sha256(item.content).hexdigest(),
+            content_id=item.content_id[:255],
+            is_inline=item.inline,
+        )
+        attachment.file.save(
+            item.filename[:100] or "attachment", ContentFile(item.content), save=False
+        )
+        attachment.save()
+        stored.append(attachment)
+    return stored
 
 
 def message_status_apply(*, update: StatusUpdate) -> bool:

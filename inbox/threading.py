@@ -1,8 +1,9 @@
 """Which ticket an inbound message belongs to.
 
-Email joins by the Message-IDs it cites (ours and theirs), then by the reply-address token,
-then by a ``[#number]`` subject tag. Messaging channels join the customer's active conversation
-on that channel, or a solved one within the reopen window.
+Email joins by the Message-IDs it cites (ours and theirs; References before In-Reply-To, as
+JWZ threading reads them), then by an earlier-arrived reply of the same customer citing it,
+then by the reply-address token, then by a ``[#number]`` subject tag. Messaging channels join
+the customer's active conversation on that channel, or a solved one within the reopen window.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer
@@ -27,16 +29,32 @@ def inbound_thread(*, customer: Customer, inbound: InboundMessage) -> Ticket | N
 
 
 def thread_email(*, customer: Customer, inbound: InboundMessage) -> Ticket | None:
-    cited = [mid for mid in (inbound.in_reply_to, *reversed(inbound.references)) if mid]
+    # As in JWZ/RFC 5256 threading, the last of References is the parent and In-Reply-To
+    # only counts when References names nothing we know; the nearest known ancestor wins.
+    cited = list(
+        dict.fromkeys(mid for mid in (*reversed(inbound.references), inbound.in_reply_to) if mid)
+    )
+    cited = [mid for mid in cited if mid != inbound.message_id]
     if cited:
-        found = (
+        found = dict(
             Message.objects.filter(message_id_header__in=cited)
-            .select_related("ticket")
-            .order_by("-created_at")
+            .order_by("-created_at", "-id")  # the dict keeps the first stored per id
+            .values_list("message_id_header", "ticket_id")
+        )
+        for mid in cited:
+            if mid in found:
+                return Ticket.objects.get(pk=found[mid])
+    if inbound.message_id:
+        # A reply that arrived before this message (out-of-order delivery) already cites it.
+        earlier = (
+            Message.objects.filter(customer=customer)
+            .filter(Q(in_reply_to=inbound.message_id) | Q(references__contains=inbound.message_id))
+            .order_by("created_at", "id")
+            .values_list("ticket_id", flat=True)
             .first()
         )
-        if found is not None:
-            return found.ticket
+        if earlier is not None:
+            return Ticket.objects.get(pk=earlier)
     if inbound.reply_token:
         ticket = Ticket.objects.filter(reply_token=inbound.reply_token).first()
         if ticket is not None:

@@ -33,6 +33,7 @@ class HttpDouble:
     status: int = 200
     reply: Any = field(default_factory=dict)
     content_type: str = "application/json"
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -50,6 +51,8 @@ def http_double(status: int = 200, reply: Any = None) -> Iterator[HttpDouble]:
             self.send_response(double.status)
             self.send_header("Content-Type", double.content_type)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in double.reply_headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
