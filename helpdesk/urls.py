@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("helpdesk.api_urls")),
     path("", include("customers.urls")),
     path("", include("inbox.urls")),
+    path("", include("routing.urls")),
 ]
 
 urlpatterns = [

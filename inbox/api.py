@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from helpdesk.api.views import TenantAPIView, TenantViewSet
 from helpdesk.models import Membership
-from inbox.models import Priority, Ticket
+from inbox.models import Priority, RoutingTrace, Ticket
 from inbox.selectors import (
     TICKET_NULLABLE_ORDERING,
     TICKET_ORDERING,
@@ -121,3 +121,28 @@ class TicketMessagesView(TenantAPIView):
         ticket = get_object_or_404(Ticket.objects.all(), pk=ticket_id)
         page = self.paginate_queryset(ticket_messages(ticket=ticket))
         return self.get_paginated_response(MessageOutput(page, many=True).data)
+
+
+@extend_schema(tags=["tickets"])
+class TicketRoutingTraceView(TenantAPIView):
+    """Why a ticket went where it went: matched rules, decisions, the agent chosen and why."""
+
+    ordering = ("created_at", "id")
+
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = get_object_or_404(Ticket.objects.all(), pk=ticket_id)
+        page = self.paginate_queryset(RoutingTrace.objects.filter(ticket=ticket))
+        return self.get_paginated_response(
+            [
+                {
+                    "id": entry.pk,
+                    "trigger": entry.trigger,
+                    "matched_rules": entry.matched,
+                    "decision": entry.decision,
+                    "assignment": entry.assignment,
+                    "sla": entry.sla,
+                    "created_at": entry.created_at.isoformat(),
+                }
+                for entry in page or []
+            ]
+        )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from helpdesk.api.views import api_router
-from inbox.api import TicketMessagesView, TicketViewSet
+from inbox.api import TicketMessagesView, TicketRoutingTraceView, TicketViewSet
 
 router = api_router()
 router.register("tickets", TicketViewSet, basename="ticket")
@@ -9,4 +9,9 @@ router.register("tickets", TicketViewSet, basename="ticket")
 urlpatterns = [
     *router.urls,
     path("tickets/<int:ticket_id>/messages/", TicketMessagesView.as_view(), name="ticket-messages"),
+    path(
+        "tickets/<int:ticket_id>/routing-trace/",
+        TicketRoutingTraceView.as_view(),
+        name="ticket-routing-trace",
+    ),
 ]
