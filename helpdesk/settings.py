@@ -134,7 +134,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # SLA breaches are marked within a minute of their due time; the queue drain is a safety net.
 CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "inbox.sla_sweep", "schedule": 30.0}
-CELERY_BEAT_SCHEDULE["routing-queue-drain"] = {"task": "inbox.routing_queue_drain", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["routing-queue-drain"] = {
+    "task": "inbox.routing_queue_drain",
+    "schedule": 60.0,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -92,9 +92,7 @@ def ticket_assign_auto(
         ticket.routing_kind = kind
         ticket.routing_queued_at = None
         ticket.updated_at = at
-        ticket.save(
-            update_fields=["assignee", "routing_kind", "routing_queued_at", "updated_at"]
-        )
+        ticket.save(update_fields=["assignee", "routing_kind", "routing_queued_at", "updated_at"])
         _assigned_event(ticket)
     elif ticket.routing_queued_at is None:
         ticket.routing_queued_at = at

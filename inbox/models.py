@@ -272,4 +272,6 @@ class RoutingTrace(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="routingtrace_ticket")]
+        indexes = [
+            models.Index(fields=["tenant", "ticket", "created_at"], name="routingtrace_ticket")
+        ]

@@ -213,7 +213,11 @@ def ticket_update(
         ticket.updated_at = now
         ticket.save(update_fields=[*changed, "updated_at"])
         ticket_rules_after_update(
-            ticket=ticket, old_status=before[0], old_priority=before[1], old_assignee=before[2], at=now
+            ticket=ticket,
+            old_status=before[0],
+            old_priority=before[1],
+            old_assignee=before[2],
+            at=now,
         )
     if tags is not None:
         ticket_tags_set(ticket=ticket, names=tags)

@@ -62,7 +62,9 @@ def ticket_sla_store(ticket: Ticket, state: SlaState, policy: PolicySpec | None)
     ticket.save(update_fields=SLA_FIELDS)
 
 
-def _current(ticket: Ticket, config: RoutingConfig, at: datetime) -> tuple[SlaState, PolicySpec | None]:
+def _current(
+    ticket: Ticket, config: RoutingConfig, at: datetime
+) -> tuple[SlaState, PolicySpec | None]:
     """The state under the policy that applies now (re-chosen if tier or priority moved)."""
     state = sla_load(ticket.sla_clock)
     policy = ticket_policy(ticket, config)
@@ -96,9 +98,7 @@ def ticket_sla_outbound(*, ticket: Ticket, at: datetime) -> None:
     ticket_sla_store(ticket, state, config.policy(state.policy_id))
 
 
-def ticket_sla_changed(
-    *, ticket: Ticket, old_status: str, old_priority: int, at: datetime
-) -> None:
+def ticket_sla_changed(*, ticket: Ticket, old_status: str, old_priority: int, at: datetime) -> None:
     """Status and priority changes: pause, resume with the remaining time, solve, re-choose."""
     if ticket.status == old_status and ticket.priority == old_priority:
         return

@@ -46,11 +46,9 @@ from routing.services import (
 PRIORITY_CHOICES = list(PRIORITY_LABELS)
 
 
-class _AdminViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet
-):
+class _AdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     write_role = Role.ADMIN
-    ordering = ("id",)
+    ordering: tuple[str, ...] = ("id",)
     input_class: type[StrictSerializer]
     output: Callable[[Any], dict[str, Any]]
 
@@ -253,9 +251,11 @@ class SkillViewSet(_AdminViewSet):
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         values = self._input(partial=True)
-        skill = skill_save(
-            tenant=self.tenant, skill=self.get_object(), name=values.get("name", "")
-        ) if "name" in values else self.get_object()
+        skill = (
+            skill_save(tenant=self.tenant, skill=self.get_object(), name=values.get("name", ""))
+            if "name" in values
+            else self.get_object()
+        )
         return Response(skill_output(skill))
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
@@ -320,9 +320,7 @@ def member_input_fields() -> dict[str, serializers.Field]:  # type: ignore[type-
     return {
         "skills": serializers.JSONField(required=False),
         "capacity": serializers.JSONField(required=False),
-        "presence": serializers.ChoiceField(
-            choices=["online", "away", "offline"], required=False
-        ),
+        "presence": serializers.ChoiceField(choices=["online", "away", "offline"], required=False),
     }
 
 

@@ -138,7 +138,9 @@ def agent_candidates(
     )
     if team_id is not None:
         loads = loads.filter(
-            Exists(TeamMember.objects.filter(team_id=team_id, membership_id=OuterRef("membership_id")))
+            Exists(
+                TeamMember.objects.filter(team_id=team_id, membership_id=OuterRef("membership_id"))
+            )
         )
     for skill_id, level in sorted(required_skills.items()):
         loads = loads.filter(

@@ -176,7 +176,9 @@ def sla_policy_save(
         if key in values:
             setattr(current, key, values[key])
     if "priority" in values:
-        current.priority = None if values["priority"] is None else PRIORITY_LABELS[values["priority"]]
+        current.priority = (
+            None if values["priority"] is None else PRIORITY_LABELS[values["priority"]]
+        )
     if current.tier == "":
         current.tier = None
     if "business_hours" in values:
@@ -217,7 +219,9 @@ def sla_policy_delete(*, policy: SlaPolicy) -> None:
 
 def _members_check(member_ids: Sequence[int]) -> list[int]:
     wanted = sorted(set(member_ids))
-    found = set(Membership.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+    found = set(
+        Membership.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True)
+    )
     missing = [m for m in wanted if m not in found]
     if missing:
         raise DomainError(f"No active member with id {missing[0]}.", field="members")

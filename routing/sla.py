@@ -36,9 +36,7 @@ class PolicySpec:
         return None if minutes is None else int(minutes) * 60
 
 
-def policy_choose(
-    policies: Sequence[PolicySpec], *, tier: str, priority: int
-) -> PolicySpec | None:
+def policy_choose(policies: Sequence[PolicySpec], *, tier: str, priority: int) -> PolicySpec | None:
     """The most specific policy matching tier and priority (null matches any).
 
     Tier and priority both set beats one set beats none; a tier match beats a priority

@@ -35,7 +35,9 @@ def member_extensions() -> list[MemberExtension]:
     return list(_extensions.values())
 
 
-def member_input_with_extensions(base: type[serializers.Serializer]) -> type[serializers.Serializer]:  # type: ignore[type-arg]
+def member_input_with_extensions(
+    base: type[serializers.Serializer[Any]],
+) -> type[serializers.Serializer[Any]]:
     extra: dict[str, Any] = {}
     for extension in member_extensions():
         extra.update(extension.input_fields())
