@@ -18,6 +18,7 @@ from django.utils import timezone
 from helpdesk.events import event_publish
 from helpdesk.models import Tenant
 from inbox.models import ACTIVE_STATUSES, RoutingTrace, Ticket
+from routing.models import AgentLoad
 from routing.services import (
     AssignmentResult,
     agent_assign,
@@ -74,7 +75,11 @@ def _assigned_event(ticket: Ticket) -> None:
 
 
 def ticket_assign_auto(
-    *, ticket: Ticket, preferred_member_id: int | None = None, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    preferred_member_id: int | None = None,
+    at: datetime | None = None,
+    skip_locked: bool = False,
 ) -> AssignmentResult:
     """Give an unassigned ticket to the best available agent, or queue it."""
     at = at or timezone.now()
@@ -86,6 +91,7 @@ def ticket_assign_auto(
         required_skills=skills,
         preferred_member_id=preferred_member_id,
         at=at,
+        skip_locked=skip_locked,
     )
     if result.member_id is not None:
         ticket.assignee_id = result.member_id
@@ -119,6 +125,14 @@ def ticket_assignee_changed(
     freed = False
     done = ticket.status not in ACTIVE_STATUSES
     holder_changed = ticket.assignee_id != old_assignee_id
+    if holder_changed and old_assignee_id and ticket.assignee_id:
+        # A hand-over touches two load rows: lock them in one order so swaps cannot deadlock.
+        list(
+            AgentLoad.objects.filter(membership_id__in=[old_assignee_id, ticket.assignee_id])
+            .order_by("id")
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
     if ticket.routing_kind and old_assignee_id and (holder_changed or done):
         agent_load_release(member_id=old_assignee_id, channel_kind=ticket.routing_kind)
         ticket.routing_kind = ""
@@ -162,7 +176,8 @@ def ticket_queue_drain(*, tenant: Tenant, limit: int = DRAIN_LIMIT) -> int:
             signature = (ticket_kind(ticket), team_id, tuple(sorted(skills.items())))
             if signature in hopeless:
                 continue
-            result = ticket_assign_auto(ticket=ticket)
+            # This transaction may hold a load row it just released: never wait on another.
+            result = ticket_assign_auto(ticket=ticket, skip_locked=True)
             if result.member_id is None:
                 hopeless.add(signature)
                 continue
@@ -173,10 +188,3 @@ def ticket_queue_drain(*, tenant: Tenant, limit: int = DRAIN_LIMIT) -> int:
                 assignment=assignment_summary(result, ticket),
             )
     return assigned
-
-
-def ticket_slot_free(*, ticket: Ticket) -> None:
-    """Used by the sweeper's reassign escalation before handing the ticket on."""
-    if ticket.routing_kind and ticket.assignee_id:
-        agent_load_release(member_id=ticket.assignee_id, channel_kind=ticket.routing_kind)
-        ticket.routing_kind = ""

@@ -91,17 +91,19 @@ def _sweep_tenant(tenant: Tenant, ids: list[int], now: datetime, result: SweepRe
         if fired:
             fired_by_ticket.append((ticket, fired))
     Ticket.objects.bulk_update(changed, [f for f in SLA_FIELDS if f != "sla_policy"])
+    # One event per kind and batch: a sweep after downtime may fire thousands at once.
+    batches: dict[str, list[dict[str, Any]]] = {"breach": [], "warning": []}
     for ticket, fired in fired_by_ticket:
         for event in fired:
-            if event.kind == "breach":
-                result.breaches += 1
-            else:
-                result.warnings += 1
-            event_publish(
-                tenant_id=tenant.pk,
-                name=f"ticket.sla_{'breached' if event.kind == 'breach' else 'warning'}",
-                payload={"ticket": ticket.pk, "target": event.target, "at": event.at.isoformat()},
+            batches[event.kind].append(
+                {"ticket": ticket.pk, "target": event.target, "at": event.at.isoformat()}
             )
+    result.breaches += len(batches["breach"])
+    result.warnings += len(batches["warning"])
+    for kind, name in (("breach", "ticket.sla_breached"), ("warning", "ticket.sla_warning")):
+        if batches[kind]:
+            event_publish(tenant_id=tenant.pk, name=name, payload={"tickets": batches[kind]})
+    for ticket, fired in fired_by_ticket:
         _escalate(ticket, fired, config, now)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 CONDITION_FIELDS = (
@@ -55,6 +56,22 @@ class RoutingInput:
     tags: frozenset[str]
     priority: int
     local_minute: int  # minutes since local midnight in the tenant's time zone
+
+    @cached_property
+    def folded(self) -> dict[str, tuple[str, ...]]:
+        """Case-folded values per condition field, computed once per input."""
+        lang = self.language.casefold()
+        org = () if self.organization_id is None else (str(self.organization_id),)
+        return {
+            "message": (f"{self.subject}\n{self.body}".casefold(),),
+            "subject": (self.subject.casefold(),),
+            "channel": (self.channel.casefold(),),
+            "tier": (self.tier.casefold(),),
+            "organization": (*org, self.organization_name.casefold()),
+            "language": (lang, lang.split("-", 1)[0]),
+            "tag": tuple(self.tags),
+            "priority": (PRIORITY_NAMES.get(self.priority, ""),),
+        }
 
 
 @dataclass(frozen=True)
@@ -206,24 +223,7 @@ def _action_check(path: str, raw: Any) -> None:
 
 
 def _candidates(condition: Condition, data: RoutingInput) -> tuple[str, ...]:
-    name = condition.field
-    if name == "message":
-        return (f"{data.subject}\n{data.body}".casefold(),)
-    if name == "subject":
-        return (data.subject.casefold(),)
-    if name == "channel":
-        return (data.channel.casefold(),)
-    if name == "tier":
-        return (data.tier.casefold(),)
-    if name == "organization":
-        org = () if data.organization_id is None else (str(data.organization_id),)
-        return (*org, data.organization_name.casefold())
-    if name == "language":
-        lang = data.language.casefold()
-        return (lang, lang.split("-", 1)[0])
-    if name == "tag":
-        return tuple(data.tags)
-    return (PRIORITY_NAMES.get(data.priority, ""),)
+    return data.folded[condition.field]
 
 
 def condition_holds(condition: Condition, data: RoutingInput) -> bool:

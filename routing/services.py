@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 
 from helpdesk.errors import Conflict, DomainError
@@ -451,12 +451,20 @@ def _load_kind(kind: str) -> str:
     return kind if kind in CHANNEL_KINDS else "api"
 
 
-def agent_load_claim(*, load_id: int, at: datetime) -> bool:
-    """Take one slot if it is still free: one conditional UPDATE, safe under concurrency."""
-    claimed = AgentLoad.objects.filter(pk=load_id, active__lt=F("capacity")).update(
-        active=F("active") + 1, last_assigned_at=at
-    )
-    return claimed == 1
+def agent_load_claim(*, load_id: int, at: datetime, skip_locked: bool = False) -> bool:
+    """Take one slot if it is still free: one conditional UPDATE, safe under concurrency.
+
+    With ``skip_locked`` a row another transaction holds is passed over instead of waited
+    for: callers that already hold a load row (a release followed by a queue drain) use it,
+    so two of them can never wait on each other.
+    """
+    free = AgentLoad.objects.filter(pk=load_id, active__lt=F("capacity"))
+    if skip_locked:
+        free = AgentLoad.objects.filter(
+            pk__in=Subquery(free.select_for_update(skip_locked=True).values("pk")),
+            active__lt=F("capacity"),
+        )
+    return free.update(active=F("active") + 1, last_assigned_at=at) == 1
 
 
 def agent_load_take(*, member_id: int, tenant_id: int, channel_kind: str) -> None:
@@ -504,6 +512,7 @@ def agent_assign(
     required_skills: Mapping[int, int],
     preferred_member_id: int | None = None,
     at: datetime | None = None,
+    skip_locked: bool = False,
 ) -> AssignmentResult:
     """Claim a slot for the best available agent, or say why nobody fits."""
     at = at or timezone.now()
@@ -516,7 +525,9 @@ def agent_assign(
             )
             if c.member_id == preferred_member_id
         ]
-        if preferred and agent_load_claim(load_id=preferred[0].load_id, at=at):
+        if preferred and agent_load_claim(
+            load_id=preferred[0].load_id, at=at, skip_locked=skip_locked
+        ):
             return AssignmentResult(preferred_member_id, "assigned by a rule")
     for _attempt in range(3):
         candidates = agent_candidates(
@@ -530,7 +541,7 @@ def agent_assign(
                 None, "queued: no online agent with the skills, team and free capacity", considered
             )
         for candidate in candidates:
-            if agent_load_claim(load_id=candidate.load_id, at=at):
+            if agent_load_claim(load_id=candidate.load_id, at=at, skip_locked=skip_locked):
                 return AssignmentResult(
                     candidate.member_id,
                     f"least loaded ({candidate.active}/{candidate.capacity} on {kind}), "

@@ -27,7 +27,9 @@ def post(seat: Seat, url: str, body: dict[str, Any]) -> Any:
     return seat.client().post(url, body, format="json")
 
 
-def refused(seat: Seat, method: str, url: str, body: dict[str, Any], status: int, field: str) -> Any:
+def refused(
+    seat: Seat, method: str, url: str, body: dict[str, Any], status: int, field: str
+) -> Any:
     """The request is refused with ``status`` naming ``field``, and no row changed."""
     before = tenant_rows(seat.tenant.pk)
     response = getattr(seat.client(), method)(url, body, format="json")
@@ -129,7 +131,12 @@ def test_policy_refusals(seat_a: Seat) -> None:
     assert first.status_code == 201
     assert first.json()["priority"] is None
     refused(
-        seat_a, "post", url, {"name": "T1 again", "tier": "tier1", "resolution_minutes": 5}, 409, "tier"
+        seat_a,
+        "post",
+        url,
+        {"name": "T1 again", "tier": "tier1", "resolution_minutes": 5},
+        409,
+        "tier",
     )
     refused(
         seat_a,
@@ -175,7 +182,7 @@ def _team_and_skill(seat: Seat) -> tuple[int, int]:
 
 
 def test_rule_refusals(seat_a: Seat) -> None:
-    team_id, skill_id = _team_and_skill(seat_a)
+    team_id, _ = _team_and_skill(seat_a)
     url = "/api/v1/routing-rules/"
     base = {"name": "R", "conditions": [{"field": "message", "operator": "contains", "value": "x"}]}
     cases = [
@@ -200,7 +207,9 @@ def test_rule_refusals(seat_a: Seat) -> None:
         ),
         (
             {
-                "conditions": [{"field": "priority", "operator": "in", "value": ["high", "urgent"]}],
+                "conditions": [
+                    {"field": "priority", "operator": "in", "value": ["high", "urgent"]}
+                ],
                 "actions": [{"type": "set_priority", "priority": "urgent"}],
             },
             "actions",

@@ -54,12 +54,8 @@ def billing(seat_a: Seat) -> dict[str, Any]:
     client = seat_a.client()
     skill = client.post("/api/v1/skills/", {"name": "billing"}, format="json").json()["id"]
     with tenant_scope(seat_a.tenant):
-        expert = agent(
-            seat_a, skills=[{"skill": skill, "level": 4}], capacity=1, presence="online"
-        )
-        novice = agent(
-            seat_a, skills=[{"skill": skill, "level": 2}], capacity=5, presence="online"
-        )
+        expert = agent(seat_a, skills=[{"skill": skill, "level": 4}], capacity=1, presence="online")
+        novice = agent(seat_a, skills=[{"skill": skill, "level": 2}], capacity=5, presence="online")
     team = client.post(
         "/api/v1/teams/", {"name": "Billing", "members": [expert.pk, novice.pk]}, format="json"
     ).json()["id"]
@@ -85,7 +81,9 @@ def billing(seat_a: Seat) -> dict[str, Any]:
     return {"skill": skill, "team": team, "expert": expert, "novice": novice, "rule": rule.json()}
 
 
-def test_the_same_rule_routes_email_and_whatsapp_alike(seat_a: Seat, billing: dict[str, Any]) -> None:
+def test_the_same_rule_routes_email_and_whatsapp_alike(
+    seat_a: Seat, billing: dict[str, Any]
+) -> None:
     with tenant_scope(seat_a.tenant):
         by_mail = ingest(seat_a, inbound("email", "Refund for invoice 7", "ana@x.example"))
         by_chat = ingest(seat_a, inbound("whatsapp", "I want a REFUND", "+14155550101"))

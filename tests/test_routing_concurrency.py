@@ -30,9 +30,7 @@ def test_concurrent_workers_never_assign_past_capacity() -> None:
         agents = [MembershipFactory(tenant=seat.tenant, role=Role.AGENT) for _ in range(AGENTS)]
         for member in agents:
             agent_settings_update(membership=member, capacity={"chat": CAPACITY}, presence="online")
-        ids = [
-            TicketFactory(tenant=seat.tenant, channel_kinds=["chat"]).pk for _ in range(TICKETS)
-        ]
+        ids = [TicketFactory(tenant=seat.tenant, channel_kinds=["chat"]).pk for _ in range(TICKETS)]
     barrier = threading.Barrier(WORKERS)
     errors: list[BaseException] = []
 

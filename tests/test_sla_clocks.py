@@ -47,7 +47,12 @@ def setup(seat: Seat, *, weekly: Any = WEEKDAYS, holidays: Any = (), **policy: A
         format="json",
     )
     assert hours.status_code == 201, hours.content
-    body = {"name": "Standard", "tier": None, "priority": None, "business_hours": hours.json()["id"]}
+    body = {
+        "name": "Standard",
+        "tier": None,
+        "priority": None,
+        "business_hours": hours.json()["id"],
+    }
     body.update(policy)
     created = client.post("/api/v1/sla-policies/", body, format="json")
     assert created.status_code == 201, created.content
@@ -146,8 +151,10 @@ def test_same_customer_on_email_and_whatsapp_gets_the_same_policy(seat_a: Seat) 
         assert by_mail.pk != by_chat.pk
         assert by_mail.customer_id == by_chat.customer_id == customer.pk
         assert by_mail.sla_policy.name == by_chat.sla_policy.name == "Tier 1"
-        assert by_mail.first_response_due_at == by_chat.first_response_due_at == at + timedelta(
-            minutes=30
+        assert (
+            by_mail.first_response_due_at
+            == by_chat.first_response_due_at
+            == at + timedelta(minutes=30)
         )
 
 

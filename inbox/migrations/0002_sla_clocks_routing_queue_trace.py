@@ -6,72 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_initial'),
-        ('helpdesk', '0001_initial'),
-        ('inbox', '0001_initial'),
-        ('routing', '0002_routing_rules_capacity_presence'),
+        ("customers", "0002_initial"),
+        ("helpdesk", "0001_initial"),
+        ("inbox", "0001_initial"),
+        ("routing", "0002_routing_rules_capacity_presence"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoutingTrace',
+            name="RoutingTrace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigger', models.CharField(max_length=16)),
-                ('matched', models.JSONField(default=list)),
-                ('decision', models.JSONField(default=dict)),
-                ('assignment', models.JSONField(default=dict)),
-                ('sla', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("trigger", models.CharField(max_length=16)),
+                ("matched", models.JSONField(default=list)),
+                ("decision", models.JSONField(default=dict)),
+                ("assignment", models.JSONField(default=dict)),
+                ("sla", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='routing_kind',
+            model_name="ticket",
+            name="routing_kind",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='routing_queued_at',
+            model_name="ticket",
+            name="routing_queued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='routing_requirements',
+            model_name="ticket",
+            name="routing_requirements",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_clock',
+            model_name="ticket",
+            name="sla_clock",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_next_check_at',
+            model_name="ticket",
+            name="sla_next_check_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('sla_next_check_at__isnull', False)), fields=['sla_next_check_at'], name='ticket_sla_check'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("sla_next_check_at__isnull", False)),
+                fields=["sla_next_check_at"],
+                name="ticket_sla_check",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('routing_queued_at__isnull', False)), fields=['tenant', 'routing_queued_at'], name='ticket_routing_queue'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("routing_queued_at__isnull", False)),
+                fields=["tenant", "routing_queued_at"],
+                name="ticket_routing_queue",
+            ),
         ),
         migrations.AddField(
-            model_name='routingtrace',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant'),
+            model_name="routingtrace",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="helpdesk.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='routingtrace',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_traces', to='inbox.ticket'),
+            model_name="routingtrace",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="routing_traces",
+                to="inbox.ticket",
+            ),
         ),
         migrations.AddIndex(
-            model_name='routingtrace',
-            index=models.Index(fields=['tenant', 'ticket', 'created_at'], name='routingtrace_ticket'),
+            model_name="routingtrace",
+            index=models.Index(
+                fields=["tenant", "ticket", "created_at"], name="routingtrace_ticket"
+            ),
         ),
     ]

@@ -6,87 +6,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0001_initial'),
-        ('routing', '0001_initial'),
+        ("helpdesk", "0001_initial"),
+        ("routing", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='businesshours',
-            name='subdivision',
+            model_name="businesshours",
+            name="subdivision",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='slapolicy',
-            name='escalation',
+            model_name="slapolicy",
+            name="escalation",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='slapolicy',
-            name='warning_minutes',
+            model_name="slapolicy",
+            name="warning_minutes",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.CreateModel(
-            name='AgentLoad',
+            name="AgentLoad",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel_kind', models.CharField(max_length=16)),
-                ('active', models.IntegerField(default=0)),
-                ('capacity', models.IntegerField(default=5)),
-                ('last_assigned_at', models.DateTimeField(blank=True, null=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.membership')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel_kind", models.CharField(max_length=16)),
+                ("active", models.IntegerField(default=0)),
+                ("capacity", models.IntegerField(default=5)),
+                ("last_assigned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="helpdesk.membership",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="helpdesk.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'channel_kind', 'active'], name='agentload_kind')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'membership', 'channel_kind'), name='agentload_unique')],
+                "indexes": [
+                    models.Index(fields=["tenant", "channel_kind", "active"], name="agentload_kind")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "membership", "channel_kind"), name="agentload_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AgentProfile',
+            name="AgentProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('presence', models.CharField(choices=[('online', 'Online'), ('away', 'Away'), ('offline', 'Offline')], default='offline', max_length=8)),
-                ('capacity', models.JSONField(default=dict)),
-                ('presence_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='routing_profile', to='helpdesk.membership')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "presence",
+                    models.CharField(
+                        choices=[("online", "Online"), ("away", "Away"), ("offline", "Offline")],
+                        default="offline",
+                        max_length=8,
+                    ),
+                ),
+                ("capacity", models.JSONField(default=dict)),
+                ("presence_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_profile",
+                        to="helpdesk.membership",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="helpdesk.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'presence'], name='agentprofile_presence')],
+                "indexes": [
+                    models.Index(fields=["tenant", "presence"], name="agentprofile_presence")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('position', models.IntegerField(default=0)),
-                ('enabled', models.BooleanField(default=True)),
-                ('trigger', models.CharField(choices=[('created', 'A ticket is created'), ('message', 'Every inbound message'), ('sla_warning', 'An SLA target is about to breach'), ('sla_breached', 'An SLA target breached')], default='created', max_length=16)),
-                ('match', models.CharField(default='all', max_length=3)),
-                ('conditions', models.JSONField(default=list)),
-                ('actions', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("position", models.IntegerField(default=0)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("created", "A ticket is created"),
+                            ("message", "Every inbound message"),
+                            ("sla_warning", "An SLA target is about to breach"),
+                            ("sla_breached", "An SLA target breached"),
+                        ],
+                        default="created",
+                        max_length=16,
+                    ),
+                ),
+                ("match", models.CharField(default="all", max_length=3)),
+                ("conditions", models.JSONField(default=list)),
+                ("actions", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="helpdesk.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'position', 'id'], name='routingrule_order')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'name'), name='routingrule_unique_name')],
+                "indexes": [
+                    models.Index(fields=["tenant", "position", "id"], name="routingrule_order")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "name"), name="routingrule_unique_name"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoutingVersion',
+            name="RoutingVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=32)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="helpdesk.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant',), name='routingversion_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant",), name="routingversion_unique")
+                ],
             },
         ),
     ]
