@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from helpdesk.events import event_publish
-from helpdesk.models import Tenant
+from helpdesk.models import Membership, Tenant
 from inbox.models import ACTIVE_STATUSES, RoutingTrace, Ticket
 from routing.models import AgentLoad
 from routing.services import (
@@ -62,15 +62,15 @@ def routing_trace_add(
     )
 
 
-def _assigned_event(ticket: Ticket) -> None:
+def _assigned_event(ticket: Ticket, member_id: int) -> None:
     from inbox.services import ticket_payload  # services imports this module's callers
 
-    assert ticket.assignee is not None
+    user_id = Membership.objects.filter(pk=member_id).values_list("user_id", flat=True).first()
     event_publish(
         tenant_id=ticket.tenant_id,
         name="ticket.updated",
         payload=ticket_payload(ticket) | {"changed": ["assignee"], "actor": None},
-        user_ids=(ticket.assignee.user_id,),
+        user_ids=(user_id,) if user_id else (),
     )
 
 
@@ -99,7 +99,7 @@ def ticket_assign_auto(
         ticket.routing_queued_at = None
         ticket.updated_at = at
         ticket.save(update_fields=["assignee", "routing_kind", "routing_queued_at", "updated_at"])
-        _assigned_event(ticket)
+        _assigned_event(ticket, result.member_id)
     elif ticket.routing_queued_at is None:
         ticket.routing_queued_at = at
         ticket.save(update_fields=["routing_queued_at"])

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from helpdesk.events import event_publish
 from helpdesk.models import Membership
 from inbox.assignment import (
     assignment_summary,
@@ -21,14 +22,16 @@ from inbox.assignment import (
     ticket_assignee_changed,
     ticket_queue_drain,
 )
-from inbox.models import Message, Ticket, TicketStatus
+from inbox.models import Message, Tag, Ticket, TicketStatus, TicketTag
 from inbox.sla_clock import ticket_sla_changed, ticket_sla_inbound, ticket_sla_outbound
 from routing.engine import PRIORITY_NAMES, RoutingDecision, RoutingInput, rules_evaluate
 from routing.models import RuleTrigger, Team
 from routing.selectors import routing_config
 
 
-def routing_input(*, ticket: Ticket, message: Message | None, at: datetime) -> RoutingInput:
+def routing_input(
+    *, ticket: Ticket, message: Message | None, at: datetime, created: bool = False
+) -> RoutingInput:
     """What the rules see: the request and the customer, the same on every channel."""
     customer = ticket.customer
     org = customer.organization if customer.organization_id else None
@@ -45,28 +48,43 @@ def routing_input(*, ticket: Ticket, message: Message | None, at: datetime) -> R
         organization_id=org.pk if org else None,
         organization_name=org.name if org else "",
         language=ticket.language or customer.language,
-        tags=frozenset(ticket.tags.values_list("name", flat=True)),
+        tags=frozenset() if created else frozenset(ticket.tags.values_list("name", flat=True)),
         priority=ticket.priority,
         local_minute=local.hour * 60 + local.minute,
     )
 
 
-def decision_apply(*, ticket: Ticket, decision: RoutingDecision) -> dict[str, Any]:
-    """Write tags, priority, team and required skills; returns what changed for the trace."""
-    from inbox.services import ticket_tags_set, ticket_update  # services imports this seam
+def _tags_add(ticket: Ticket, names: list[str]) -> None:
+    tags = [Tag.objects.get_or_create(tenant_id=ticket.tenant_id, name=name)[0] for name in names]
+    TicketTag.objects.bulk_create(
+        [TicketTag(tenant_id=ticket.tenant_id, ticket=ticket, tag=tag) for tag in tags],
+        ignore_conflicts=True,
+    )
 
+
+def decision_apply(*, ticket: Ticket, decision: RoutingDecision) -> dict[str, Any]:
+    """Write tags, priority, team and required skills; returns what changed for the trace.
+
+    Priority and team are written straight onto the row (one UPDATE, one event): the SLA
+    clocks that depend on priority are set by the caller right after.
+    """
     changes: dict[str, Any] = {}
+    fields: list[str] = []
     if decision.tags:
-        current = list(ticket.tags.values_list("name", flat=True))
-        ticket_tags_set(ticket=ticket, names=[*current, *decision.tags])
+        _tags_add(ticket, decision.tags)
         changes["tags"] = decision.tags
-    if decision.team_id is not None and decision.team_id != ticket.team_id:
-        team = Team.objects.filter(pk=decision.team_id).first()
-        if team is not None:
-            ticket_update(ticket=ticket, actor=None, team=team)
-            changes["team"] = team.pk
+    team_id = decision.team_id
+    if (
+        team_id is not None
+        and team_id != ticket.team_id
+        and Team.objects.filter(pk=team_id).exists()
+    ):
+        ticket.team_id = team_id
+        fields.append("team")
+        changes["team"] = decision.team_id
     if decision.priority is not None and decision.priority != ticket.priority:
-        ticket_update(ticket=ticket, actor=None, priority=decision.priority)
+        ticket.priority = decision.priority
+        fields.append("priority")
         changes["priority"] = PRIORITY_NAMES[decision.priority]
     if decision.required_skills or decision.team_id is not None:
         requirements = dict(ticket.routing_requirements or {})
@@ -77,9 +95,25 @@ def decision_apply(*, ticket: Ticket, decision: RoutingDecision) -> dict[str, An
         if decision.team_id is not None:
             requirements["team"] = decision.team_id
         ticket.routing_requirements = requirements
-        ticket.save(update_fields=["routing_requirements"])
+        fields.append("routing_requirements")
         changes["requirements"] = requirements
+    if fields:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=[*fields, "updated_at"])
+    if changes:
+        _changed_event(ticket, sorted(set(changes) & {"tags", "team", "priority"}))
     return changes
+
+
+def _changed_event(ticket: Ticket, changed: list[str]) -> None:
+    from inbox.services import ticket_payload  # services imports this seam
+
+    if changed:
+        event_publish(
+            tenant_id=ticket.tenant_id,
+            name="ticket.updated",
+            payload=ticket_payload(ticket) | {"changed": changed, "actor": None},
+        )
 
 
 def _clock_summary(ticket: Ticket) -> dict[str, Any]:
@@ -104,11 +138,10 @@ def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> No
         ticket_update(ticket=ticket, actor=None, status=TicketStatus.OPEN)
     config = routing_config(tenant_id=ticket.tenant_id)
     triggers = (RuleTrigger.CREATED, RuleTrigger.MESSAGE) if created else (RuleTrigger.MESSAGE,)
-    decision = rules_evaluate(
-        config.rules, routing_input(ticket=ticket, message=message, at=at), triggers=triggers
-    )
+    data = routing_input(ticket=ticket, message=message, at=at, created=created)
+    decision = rules_evaluate(config.rules, data, triggers=triggers)
     changes = decision_apply(ticket=ticket, decision=decision)
-    ticket_sla_inbound(ticket=ticket, at=at, created=created)
+    ticket_sla_inbound(ticket=ticket, at=at, created=created, config=config)
     assignment: dict[str, Any] = {}
     wants_agent = created or decision.assign_member_id is not None or changes
     if ticket.assignee_id is None and ticket.routing_queued_at is None and wants_agent:

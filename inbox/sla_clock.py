@@ -76,9 +76,11 @@ def _current(
     return state, policy
 
 
-def ticket_sla_inbound(*, ticket: Ticket, at: datetime, created: bool) -> SlaState:
+def ticket_sla_inbound(
+    *, ticket: Ticket, at: datetime, created: bool, config: RoutingConfig | None = None
+) -> SlaState:
     """A customer message: a new ticket starts its clocks; later ones restart next response."""
-    config = routing_config(tenant_id=ticket.tenant_id)
+    config = config or routing_config(tenant_id=ticket.tenant_id)
     if created:
         policy = ticket_policy(ticket, config)
         state = sla_start(policy, at)

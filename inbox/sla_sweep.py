@@ -7,13 +7,14 @@ A breach is dated at its due time, so a sweep after downtime still records it ex
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.events import event_publish
@@ -22,7 +23,7 @@ from helpdesk.tenancy import tenant_scope
 from inbox.assignment import routing_trace_add
 from inbox.models import ACTIVE_STATUSES, Ticket
 from inbox.rules import decision_apply, routing_input
-from inbox.sla_clock import SLA_FIELDS
+from inbox.sla_clock import SLA_FIELDS, ticket_sla_changed
 from routing.engine import PRIORITY_LABELS, RoutingDecision, rules_evaluate
 from routing.models import RuleTrigger, Team, TeamMember
 from routing.selectors import RoutingConfig, routing_config
@@ -90,7 +91,7 @@ def _sweep_tenant(tenant: Tenant, ids: list[int], now: datetime, result: SweepRe
         changed.append(ticket)
         if fired:
             fired_by_ticket.append((ticket, fired))
-    Ticket.objects.bulk_update(changed, [f for f in SLA_FIELDS if f != "sla_policy"])
+    _clock_columns_write(changed)
     # One event per kind and batch: a sweep after downtime may fire thousands at once.
     batches: dict[str, list[dict[str, Any]]] = {"breach": [], "warning": []}
     for ticket, fired in fired_by_ticket:
@@ -105,6 +106,36 @@ def _sweep_tenant(tenant: Tenant, ids: list[int], now: datetime, result: SweepRe
             event_publish(tenant_id=tenant.pk, name=name, payload={"tickets": batches[kind]})
     for ticket, fired in fired_by_ticket:
         _escalate(ticket, fired, config, now)
+
+
+SWEEP_COLUMNS = [f for f in SLA_FIELDS if f != "sla_policy"]
+
+
+def _clock_columns_write(tickets: list[Ticket]) -> None:
+    """Write the swept clock columns of many tickets in one statement."""
+    if not tickets:
+        return
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, SWEEP_COLUMNS)
+        return
+    table = Ticket._meta.db_table
+    casts = {"sla_clock": "jsonb"}
+    arrays = ", ".join(
+        f"unnest(%s::{'text' if casts.get(c) else 'timestamptz'}[]) AS {c}" for c in SWEEP_COLUMNS
+    )
+    sets = ", ".join(f"{c} = v.{c}{'::jsonb' if casts.get(c) else ''}" for c in SWEEP_COLUMNS)
+    params: list[Any] = [[t.pk for t in tickets]]
+    for column in SWEEP_COLUMNS:
+        if column == "sla_clock":
+            params.append([json.dumps(t.sla_clock) for t in tickets])
+        else:
+            params.append([getattr(t, column) for t in tickets])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {sets} "  # noqa: S608 (names come from the model)
+            f"FROM (SELECT unnest(%s::bigint[]) AS id, {arrays}) AS v WHERE t.id = v.id",
+            params,
+        )
 
 
 def _escalate(ticket: Ticket, fired: list[SlaFired], config: RoutingConfig, now: datetime) -> None:
@@ -159,7 +190,11 @@ def _escalate(ticket: Ticket, fired: list[SlaFired], config: RoutingConfig, now:
         )
     changes: dict[str, Any] = {}
     if decision.matched:
+        old_priority = ticket.priority
         changes = decision_apply(ticket=ticket, decision=decision)
+        ticket_sla_changed(
+            ticket=ticket, old_status=ticket.status, old_priority=old_priority, at=now
+        )
         if decision.assign_member_id and decision.assign_member_id != ticket.assignee_id:
             member = Membership.objects.filter(pk=decision.assign_member_id, is_active=True).first()
             if member is not None:
