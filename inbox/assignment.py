@@ -160,22 +160,37 @@ def ticket_assignee_changed(
 
 
 def ticket_queue_drain(*, tenant: Tenant, limit: int = DRAIN_LIMIT) -> int:
-    """Assign queued tickets, most urgent first, while someone has room. Returns how many."""
+    """Assign queued tickets, most urgent first, while someone has room. Returns how many.
+
+    Tickets are locked one at a time (skip locked), only when tried, so concurrent drains
+    share the queue instead of each holding a whole page of it.
+    """
     assigned = 0
     hopeless: set[tuple[str, int | None, tuple[tuple[int, int], ...]]] = set()
     with transaction.atomic():
         queued = (
             Ticket.objects.filter(routing_queued_at__isnull=False, assignee__isnull=True)
             .filter(status__in=ACTIVE_STATUSES)
-            .select_related("assignee")
             .order_by(F("sla_due_at").asc(nulls_last=True), "-priority", "routing_queued_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))[:limit]
+            .values_list("id", "channel_kinds", "team_id", "routing_requirements")[:limit]
         )
-        for ticket in queued:
-            team_id, skills = _requirements(ticket)
-            signature = (ticket_kind(ticket), team_id, tuple(sorted(skills.items())))
+        for ticket_id, kinds, team, requirements in queued:
+            skills = {int(k): int(v) for k, v in ((requirements or {}).get("skills") or {}).items()}
+            kind = kinds[0] if kinds else "api"
+            signature = (
+                kind,
+                team or (requirements or {}).get("team"),
+                tuple(sorted(skills.items())),
+            )
             if signature in hopeless:
                 continue
+            ticket = (
+                Ticket.objects.filter(pk=ticket_id, assignee__isnull=True)
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+            if ticket is None:
+                continue  # another drain holds it, or it was just assigned
             # This transaction may hold a load row it just released: never wait on another.
             result = ticket_assign_auto(ticket=ticket, skip_locked=True)
             if result.member_id is None:

@@ -457,18 +457,18 @@ def bench_concurrency(
     def monitor() -> None:
         with tenant_scope(tenant):
             while not stop.is_set():
-                with transaction.atomic():
-                    waiting = Ticket.objects.filter(
-                        status__in=WORKING, assignee__isnull=True
-                    ).exists()
-                    top = max(
-                        AgentLoad.objects.filter(channel_kind="chat").values_list(
-                            "active", flat=True
-                        )
+                # One statement, one snapshot: a ticket waiting while an agent has room.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT EXISTS (SELECT 1 FROM {Ticket._meta.db_table} WHERE tenant_id = %s"
+                        " AND status IN ('new', 'open') AND assignee_id IS NULL),"
+                        f" EXISTS (SELECT 1 FROM {AgentLoad._meta.db_table} WHERE tenant_id = %s"
+                        " AND channel_kind = 'chat' AND active < capacity),"
+                        f" (SELECT max(active) FROM {AgentLoad._meta.db_table} WHERE tenant_id = %s"
+                        " AND channel_kind = 'chat')",
+                        [tenant.pk, tenant.pk, tenant.pk],
                     )
-                    free = AgentLoad.objects.filter(
-                        channel_kind="chat", active__lt=capacity
-                    ).exists()
+                    waiting, free, top = cursor.fetchone()
                 samples["n"] += 1
                 samples["over"] += top > capacity
                 samples["idle_while_waiting"] += waiting and free
