@@ -7,7 +7,8 @@ created and dropped)::
     SECRET_KEY=... FIELD_ENCRYPTION_KEY=... .venv/bin/python tests/bench/bench_routing.py
 
 Options: ``--tickets`` open tickets for the sweep (default 1,000,000), ``--due`` how many of
-them fall due in the swept minute (default 1,000), ``--messages`` timed messages (500).
+them fall due in the swept minute (default 1,000), ``--messages`` timed messages (500),
+``--parts`` a subset of ``messages,assign,sweep``.
 
 1. Routing + SLA evaluation per inbound message with 200 rules, 500 agents and 50 teams:
    the pure decision (rules, policy choice, business-hours due times) and the whole seam
@@ -506,6 +507,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=1_000)
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--parts", default="messages,assign,sweep", help="comma-separated")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench_routing needs PostgreSQL: set DATABASE_URL (see the module docstring).")
@@ -513,9 +515,13 @@ def main() -> None:
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     print(f"database {name} on PostgreSQL; command: python {' '.join(sys.argv)}")
     try:
-        bench_messages(args.messages)
-        bench_concurrency()
-        sweep_tenant(args.tickets, args.due)
+        parts = set(args.parts.split(","))
+        if "messages" in parts:
+            bench_messages(args.messages)
+        if "assign" in parts:
+            bench_concurrency()
+        if "sweep" in parts:
+            sweep_tenant(args.tickets, args.due)
     finally:
         connections.close_all()
         connection.creation.destroy_test_db(name, verbosity=0)
