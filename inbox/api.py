@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -123,10 +123,21 @@ class TicketMessagesView(TenantAPIView):
         return self.get_paginated_response(MessageOutput(page, many=True).data)
 
 
+class RoutingTraceOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    trigger = serializers.CharField()
+    matched_rules = serializers.JSONField()
+    decision = serializers.JSONField()
+    assignment = serializers.JSONField()
+    sla = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+
 @extend_schema(tags=["tickets"])
 class TicketRoutingTraceView(TenantAPIView):
     """Why a ticket went where it went: matched rules, decisions, the agent chosen and why."""
 
+    serializer_class = RoutingTraceOutput
     ordering = ("created_at", "id")
 
     def get(self, request: Request, ticket_id: int) -> Response:

@@ -65,6 +65,55 @@ class _AdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         return Response(type(self).output(self.get_object()))
 
 
+# --- output shapes (for the OpenAPI schema; the views build the same dicts) -----------
+
+
+class BusinessHoursOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    timezone = serializers.CharField()
+    weekly = serializers.JSONField()
+    holidays = serializers.ListField(child=serializers.CharField())
+    country = serializers.CharField(allow_null=True)
+    subdivision = serializers.CharField(allow_null=True)
+
+
+class SlaPolicyOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tier = serializers.CharField(allow_null=True)
+    priority = serializers.CharField(allow_null=True)
+    first_response_minutes = serializers.IntegerField(allow_null=True)
+    next_response_minutes = serializers.IntegerField(allow_null=True)
+    resolution_minutes = serializers.IntegerField(allow_null=True)
+    business_hours = serializers.IntegerField(allow_null=True)
+    warning_minutes = serializers.IntegerField()
+    escalation = serializers.JSONField()
+    is_active = serializers.BooleanField()
+
+
+class TeamOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    members = serializers.ListField(child=serializers.IntegerField())
+
+
+class SkillOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RoutingRuleOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    position = serializers.IntegerField()
+    enabled = serializers.BooleanField()
+    trigger = serializers.CharField()
+    match = serializers.CharField()
+    conditions = serializers.JSONField()
+    actions = serializers.JSONField()
+
+
 # --- business hours ------------------------------------------------------------------
 
 
@@ -91,6 +140,7 @@ def hours_output(hours: BusinessHours) -> dict[str, Any]:
 
 @extend_schema(tags=["routing"], request=BusinessHoursInput)
 class BusinessHoursViewSet(_AdminViewSet):
+    serializer_class = BusinessHoursOutput
     input_class = BusinessHoursInput
     output = staticmethod(hours_output)
 
@@ -161,6 +211,7 @@ def policy_output(policy: SlaPolicy) -> dict[str, Any]:
 
 @extend_schema(tags=["routing"], request=SlaPolicyInput)
 class SlaPolicyViewSet(_AdminViewSet):
+    serializer_class = SlaPolicyOutput
     input_class = SlaPolicyInput
     output = staticmethod(policy_output)
 
@@ -203,6 +254,7 @@ def team_output(team: Team) -> dict[str, Any]:
 
 @extend_schema(tags=["routing"], request=TeamInput)
 class TeamViewSet(_AdminViewSet):
+    serializer_class = TeamOutput
     input_class = TeamInput
     output = staticmethod(team_output)
 
@@ -239,6 +291,7 @@ def skill_output(skill: Skill) -> dict[str, Any]:
 
 @extend_schema(tags=["routing"], request=SkillInput)
 class SkillViewSet(_AdminViewSet):
+    serializer_class = SkillOutput
     input_class = SkillInput
     output = staticmethod(skill_output)
 
@@ -291,6 +344,7 @@ def rule_output(rule: RoutingRule) -> dict[str, Any]:
 
 @extend_schema(tags=["routing"], request=RoutingRuleInput)
 class RoutingRuleViewSet(_AdminViewSet):
+    serializer_class = RoutingRuleOutput
     input_class = RoutingRuleInput
     output = staticmethod(rule_output)
     ordering = ("position", "id")
