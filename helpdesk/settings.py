@@ -131,9 +131,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Sweepers: unprocessed inbound events, IMAP mailboxes, SLA breaches (marked within a minute
+# of their due time) and the routing queue (a safety net behind event-driven drains).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "inbound-events-sweep": {"task": "channels_ingest.inbound_events_sweep", "schedule": 30.0},
     "imap-channels-poll": {"task": "channels_ingest.imap_channels_poll", "schedule": 60.0},
+    "sla-sweep": {"task": "inbox.sla_sweep", "schedule": 30.0},
+    "routing-queue-drain": {"task": "inbox.routing_queue_drain", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("customers.urls")),
     path("", include("inbox.urls")),
     path("", include("channels_ingest.urls")),
+    path("", include("routing.urls")),
 ]
 
 urlpatterns = [

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from helpdesk.api.serializers import StrictSerializer
 from helpdesk.api.views import TenantAPIView, TenantViewSet
 from helpdesk.models import Membership
-from inbox.models import Priority, Ticket
+from inbox.models import Priority, RoutingTrace, Ticket
 from inbox.selectors import (
     TICKET_NULLABLE_ORDERING,
     TICKET_ORDERING,
@@ -144,3 +144,39 @@ class TicketMessagesView(TenantAPIView):
         )
         saved = ticket_messages(ticket=ticket).get(pk=message.pk)
         return Response(MessageOutput(saved).data, status=status.HTTP_201_CREATED)
+
+
+class RoutingTraceOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    trigger = serializers.CharField()
+    matched_rules = serializers.JSONField()
+    decision = serializers.JSONField()
+    assignment = serializers.JSONField()
+    sla = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema(tags=["tickets"])
+class TicketRoutingTraceView(TenantAPIView):
+    """Why a ticket went where it went: matched rules, decisions, the agent chosen and why."""
+
+    serializer_class = RoutingTraceOutput
+    ordering = ("created_at", "id")
+
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = get_object_or_404(Ticket.objects.all(), pk=ticket_id)
+        page = self.paginate_queryset(RoutingTrace.objects.filter(ticket=ticket))
+        return self.get_paginated_response(
+            [
+                {
+                    "id": entry.pk,
+                    "trigger": entry.trigger,
+                    "matched_rules": entry.matched,
+                    "decision": entry.decision,
+                    "assignment": entry.assignment,
+                    "sla": entry.sla,
+                    "created_at": entry.created_at.isoformat(),
+                }
+                for entry in page or []
+            ]
+        )

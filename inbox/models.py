@@ -90,6 +90,15 @@ class Ticket(TenantOwned):
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_breached_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
+    # Per-target clock state (routing.sla): consumed time, met/breached/warned instants.
+    sla_clock = models.JSONField(default=dict, blank=True)
+    # The sweeper's next look: the earliest unbreached due time or warning time.
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
+    # Assignment: the channel kind whose capacity slot the assignee holds, the queue entry,
+    # and what the rules require of an assignee ({"team": id, "skills": {id: level}}).
+    routing_kind = models.CharField(max_length=16, blank=True)
+    routing_queued_at = models.DateTimeField(null=True, blank=True)
+    routing_requirements = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -114,6 +123,17 @@ class Ticket(TenantOwned):
             models.Index(fields=["tenant", "customer", "created_at"], name="ticket_customer"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee"),
             models.Index(fields=["tenant", "team", "status"], name="ticket_team"),
+            # The breach sweeper serves every tenant from one range scan.
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="ticket_sla_check",
+                condition=Q(sla_next_check_at__isnull=False),
+            ),
+            models.Index(
+                fields=["tenant", "routing_queued_at"],
+                name="ticket_routing_queue",
+                condition=Q(routing_queued_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -238,3 +258,20 @@ class Call(TenantOwned):
     transcript = models.TextField(blank=True)
     sentiment = models.CharField(max_length=16, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+
+
+class RoutingTrace(TenantOwned):
+    """Why a ticket went where it went: the rules that matched and the agent chosen."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="routing_traces")
+    trigger = models.CharField(max_length=16)
+    matched = models.JSONField(default=list)
+    decision = models.JSONField(default=dict)
+    assignment = models.JSONField(default=dict)
+    sla = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "ticket", "created_at"], name="routingtrace_ticket")
+        ]

@@ -1,13 +1,185 @@
 """The seam where routing and SLA rules act on a ticket after a message lands on it.
 
-Kept apart from ``services.py`` so the rules can grow without touching ingestion.
+Kept apart from ``services.py`` so the rules can grow without touching ingestion. The
+decisions are routing's (pure functions over a ``RoutingInput``); this module applies them
+to the ticket: tags, priority, team, required skills, SLA clocks, assignment, and a trace.
 """
 
 from __future__ import annotations
 
-from inbox.models import Message, Ticket
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from helpdesk.events import event_publish
+from helpdesk.models import Membership
+from inbox.assignment import (
+    assignment_summary,
+    routing_trace_add,
+    ticket_assign_auto,
+    ticket_assignee_changed,
+    ticket_queue_drain,
+)
+from inbox.models import Message, Tag, Ticket, TicketStatus, TicketTag
+from inbox.sla_clock import ticket_sla_changed, ticket_sla_inbound, ticket_sla_outbound
+from routing.engine import PRIORITY_NAMES, RoutingDecision, RoutingInput, rules_evaluate
+from routing.models import RuleTrigger, Team
+from routing.selectors import routing_config
+
+
+def routing_input(
+    *, ticket: Ticket, message: Message | None, at: datetime, created: bool = False
+) -> RoutingInput:
+    """What the rules see: the request and the customer, the same on every channel."""
+    customer = ticket.customer
+    org = customer.organization if customer.organization_id else None
+    try:
+        zone = ZoneInfo(ticket.tenant.time_zone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    local = at.astimezone(zone)
+    return RoutingInput(
+        subject=ticket.subject,
+        body=message.body_text if message is not None else "",
+        channel=message.channel_kind if message is not None else "",
+        tier=customer.effective_tier,
+        organization_id=org.pk if org else None,
+        organization_name=org.name if org else "",
+        language=ticket.language or customer.language,
+        tags=frozenset() if created else frozenset(ticket.tags.values_list("name", flat=True)),
+        priority=ticket.priority,
+        local_minute=local.hour * 60 + local.minute,
+    )
+
+
+def _tags_add(ticket: Ticket, names: list[str]) -> None:
+    tags = [Tag.objects.get_or_create(tenant_id=ticket.tenant_id, name=name)[0] for name in names]
+    TicketTag.objects.bulk_create(
+        [TicketTag(tenant_id=ticket.tenant_id, ticket=ticket, tag=tag) for tag in tags],
+        ignore_conflicts=True,
+    )
+
+
+def decision_apply(*, ticket: Ticket, decision: RoutingDecision) -> dict[str, Any]:
+    """Write tags, priority, team and required skills; returns what changed for the trace.
+
+    Priority and team are written straight onto the row (one UPDATE, one event): the SLA
+    clocks that depend on priority are set by the caller right after.
+    """
+    changes: dict[str, Any] = {}
+    fields: list[str] = []
+    if decision.tags:
+        _tags_add(ticket, decision.tags)
+        changes["tags"] = decision.tags
+    team_id = decision.team_id
+    if (
+        team_id is not None
+        and team_id != ticket.team_id
+        and Team.objects.filter(pk=team_id).exists()
+    ):
+        ticket.team_id = team_id
+        fields.append("team")
+        changes["team"] = decision.team_id
+    if decision.priority is not None and decision.priority != ticket.priority:
+        ticket.priority = decision.priority
+        fields.append("priority")
+        changes["priority"] = PRIORITY_NAMES[decision.priority]
+    if decision.required_skills or decision.team_id is not None:
+        requirements = dict(ticket.routing_requirements or {})
+        skills = {int(k): int(v) for k, v in (requirements.get("skills") or {}).items()}
+        for skill, level in decision.required_skills.items():
+            skills[skill] = max(level, skills.get(skill, 0))
+        requirements["skills"] = {str(k): v for k, v in sorted(skills.items())}
+        if decision.team_id is not None:
+            requirements["team"] = decision.team_id
+        ticket.routing_requirements = requirements
+        fields.append("routing_requirements")
+        changes["requirements"] = requirements
+    if fields:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=[*fields, "updated_at"])
+    if changes:
+        _changed_event(ticket, sorted(set(changes) & {"tags", "team", "priority"}))
+    return changes
+
+
+def _changed_event(ticket: Ticket, changed: list[str]) -> None:
+    from inbox.services import ticket_payload  # services imports this seam
+
+    if changed:
+        event_publish(
+            tenant_id=ticket.tenant_id,
+            name="ticket.updated",
+            payload=ticket_payload(ticket) | {"changed": changed, "actor": None},
+        )
+
+
+def _clock_summary(ticket: Ticket) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "policy": ticket.sla_policy_id,
+        "first_response_due_at": iso(ticket.first_response_due_at),
+        "next_response_due_at": iso(ticket.next_response_due_at),
+        "resolution_due_at": iso(ticket.resolution_due_at),
+    }
 
 
 def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> None:
-    """Apply routing rules, assignment and SLA clocks for this message (none yet)."""
-    return None
+    """Rules, SLA clocks and assignment for an inbound message, on any channel."""
+    from inbox.services import ticket_update  # services imports this seam
+
+    at = message.created_at
+    if ticket.status == TicketStatus.PENDING:
+        # Pending on the customer, and the customer answered: the clocks run again.
+        ticket_update(ticket=ticket, actor=None, status=TicketStatus.OPEN)
+    config = routing_config(tenant_id=ticket.tenant_id)
+    triggers = (RuleTrigger.CREATED, RuleTrigger.MESSAGE) if created else (RuleTrigger.MESSAGE,)
+    data = routing_input(ticket=ticket, message=message, at=at, created=created)
+    decision = rules_evaluate(config.rules, data, triggers=triggers)
+    changes = decision_apply(ticket=ticket, decision=decision)
+    ticket_sla_inbound(ticket=ticket, at=at, created=created, config=config)
+    assignment: dict[str, Any] = {}
+    wants_agent = created or decision.assign_member_id is not None or changes
+    if ticket.assignee_id is None and ticket.routing_queued_at is None and wants_agent:
+        result = ticket_assign_auto(
+            ticket=ticket, preferred_member_id=decision.assign_member_id, at=timezone.now()
+        )
+        assignment = assignment_summary(result, ticket)
+    if created or decision.matched or assignment:
+        routing_trace_add(
+            ticket=ticket,
+            trigger="created" if created else "message",
+            matched=decision.matched,
+            decision=changes,
+            assignment=assignment,
+            sla=_clock_summary(ticket),
+            at=at,
+        )
+
+
+def ticket_rules_after_reply(*, ticket: Ticket, at: datetime) -> None:
+    """An agent's outbound message: first and next response are met."""
+    ticket_sla_outbound(ticket=ticket, at=at)
+
+
+def ticket_rules_after_update(
+    *,
+    ticket: Ticket,
+    old_status: str,
+    old_priority: int,
+    old_assignee: Membership | None,
+    at: datetime,
+) -> None:
+    """After an agent or a rule changed a ticket: clocks, capacity slots, the queue."""
+    ticket_sla_changed(ticket=ticket, old_status=old_status, old_priority=old_priority, at=at)
+    old_assignee_id = old_assignee.pk if old_assignee else None
+    if ticket.assignee_id != old_assignee_id or ticket.status != old_status:
+        freed = ticket_assignee_changed(
+            ticket=ticket, old_assignee_id=old_assignee_id, old_status=old_status, at=at
+        )
+        if freed:
+            ticket_queue_drain(tenant=ticket.tenant)

@@ -19,6 +19,24 @@ class TicketSlaSerializer(serializers.Serializer):  # type: ignore[type-arg]
     resolution_due_at = serializers.DateTimeField()
     breached = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
+    breached_at = serializers.DateTimeField(source="sla_breached_at")
+    targets = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "object"})
+    def get_targets(self, ticket: Ticket) -> dict[str, Any]:
+        """Per target: due, met and breached instants, and the time left while paused."""
+        clocks = (ticket.sla_clock or {}).get("clocks") or {}
+        out = {}
+        for name, clock in clocks.items():
+            paused = clock.get("segment_start") is None and clock.get("met_at") is None
+            left = max(0, int(clock["target_seconds"]) - int(clock.get("consumed_seconds", 0)))
+            out[name] = {
+                "due_at": clock.get("due"),
+                "met_at": clock.get("met_at"),
+                "breached_at": clock.get("breached_at"),
+                "remaining_seconds": left if paused else None,
+            }
+        return out
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_policy(self, ticket: Ticket) -> dict[str, Any] | None:

@@ -33,7 +33,7 @@ from inbox.models import (
     TicketTag,
 )
 from inbox.outbound import channel_info
-from inbox.rules import ticket_rules_apply
+from inbox.rules import ticket_rules_after_reply, ticket_rules_after_update, ticket_rules_apply
 from inbox.threading import inbound_thread
 from routing.models import Team
 
@@ -137,6 +137,8 @@ def message_record(
         ticket.first_response_at = at
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
+    if direction == Direction.OUTBOUND:
+        ticket_rules_after_reply(ticket=ticket, at=at)  # SLA: first/next response met
     event_publish(
         tenant_id=ticket.tenant_id,
         name="message.created",
@@ -202,6 +204,7 @@ def ticket_update(
     """Change what an agent may change on a ticket; ``...`` leaves a relation untouched."""
     now = timezone.now()
     changed: list[str] = []
+    before = (ticket.status, ticket.priority, ticket.assignee)  # for SLA clocks and capacity
     if status is not None and status != ticket.status:
         changed += _status_timestamps(ticket, status, now)
     if priority is not None and priority != ticket.priority:
@@ -216,6 +219,13 @@ def ticket_update(
     if changed:
         ticket.updated_at = now
         ticket.save(update_fields=[*changed, "updated_at"])
+        ticket_rules_after_update(
+            ticket=ticket,
+            old_status=before[0],
+            old_priority=before[1],
+            old_assignee=before[2],
+            at=now,
+        )
     if tags is not None:
         ticket_tags_set(ticket=ticket, names=tags)
         changed.append("tags")

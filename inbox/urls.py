@@ -1,7 +1,7 @@
 from django.urls import path
 
 from helpdesk.api.views import api_router
-from inbox.api import TicketMessagesView, TicketViewSet
+from inbox.api import TicketMessagesView, TicketRoutingTraceView, TicketViewSet
 from inbox.customer_api import CustomerEraseView, CustomerExportView, CustomerTimelineView
 
 router = api_router()
@@ -13,4 +13,9 @@ urlpatterns = [
     path("customers/<int:pk>/timeline/", CustomerTimelineView.as_view(), name="customer-timeline"),
     path("customers/<int:pk>/export/", CustomerExportView.as_view(), name="customer-export"),
     path("customers/<int:pk>/erase/", CustomerEraseView.as_view(), name="customer-erase"),
+    path(
+        "tickets/<int:ticket_id>/routing-trace/",
+        TicketRoutingTraceView.as_view(),
+        name="ticket-routing-trace",
+    ),
 ]

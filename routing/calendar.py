@@ -108,12 +108,22 @@ def add_business_minutes(
     calendar: BusinessCalendar | None, start: datetime, minutes: int
 ) -> datetime:
     """The instant at which ``minutes`` business minutes have elapsed after ``start``."""
-    start = _as_utc(start, "start")
     if minutes < 0:
         raise ValueError("minutes must not be negative")
+    return add_business_time(calendar, start, timedelta(minutes=minutes))
+
+
+def add_business_time(
+    calendar: BusinessCalendar | None, start: datetime, amount: timedelta
+) -> datetime:
+    """Like ``add_business_minutes`` for any non-negative duration (paused clocks resume
+    with second precision)."""
+    start = _as_utc(start, "start")
+    if amount < timedelta():
+        raise ValueError("amount must not be negative")
     if calendar is None:
-        return start + timedelta(minutes=minutes)
-    remaining = timedelta(minutes=minutes)
+        return start + amount
+    remaining = amount
     for opens, closes in _open_intervals(calendar, start):
         if remaining <= closes - opens:
             return opens + remaining

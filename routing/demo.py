@@ -6,7 +6,16 @@ from typing import Any
 
 from helpdesk.demo import demo_step
 from helpdesk.models import Tenant
-from routing.models import AgentSkill, BusinessHours, Skill, SlaPolicy, Team, TeamMember
+from routing.models import (
+    AgentSkill,
+    BusinessHours,
+    RoutingRule,
+    Skill,
+    SlaPolicy,
+    Team,
+    TeamMember,
+)
+from routing.services import agent_settings_update, routing_version_touch
 
 WEEKDAYS_9_TO_6 = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
@@ -27,6 +36,16 @@ POLICIES = [
     ("Tier 1", "tier1", None, 60, 120, 16 * 60),
     ("Tier 2", "tier2", None, 4 * 60, 8 * 60, 3 * 9 * 60),
     ("Standard", None, None, 8 * 60, 16 * 60, 5 * 9 * 60),
+]
+
+
+# email, capacity per channel kind, presence
+AGENTS = [
+    ("ben@demo.test", {"email": 20, "chat": 4, "whatsapp": 6, "voice": 1}, "online"),
+    ("maya@demo.test", {"*": 8}, "away"),
+    ("tara@demo.test", {"email": 20, "chat": 3, "telegram": 5, "voice": 1}, "online"),
+    ("chen@demo.test", {"chat": 6, "email": 10, "messenger": 6, "instagram": 6}, "online"),
+    ("sofia@demo.test", {"*": 6}, "offline"),
 ]
 
 
@@ -67,3 +86,52 @@ def seed_routing(tenant: Tenant, state: dict[str, Any]) -> None:
         )
         for name, tier, priority, first, nxt, res in POLICIES
     }
+
+
+@demo_step(order=25)
+def seed_routing_rules(tenant: Tenant, state: dict[str, Any]) -> None:
+    """Presence and capacity of the agents, two rules, and an escalation on Tier 1 urgent."""
+    members, teams = state["members"], state["teams"]
+    for email, capacity, presence in AGENTS:
+        agent_settings_update(membership=members[email], capacity=capacity, presence=presence)
+    skills = {skill.name: skill.pk for skill in Skill.objects.all()}
+    RoutingRule.objects.create(
+        tenant=tenant,
+        name="Money questions go to Billing",
+        position=10,
+        match="any",
+        conditions=[
+            {"field": "message", "operator": "in", "value": ["invoice", "refund", "charged"]},
+            {"field": "message", "operator": "in", "value": ["factura", "pagamento"]},
+        ],
+        actions=[
+            {"type": "set_team", "team": teams["Billing"].pk},
+            {"type": "require_skill", "skill": skills["billing"], "level": 3},
+            {"type": "add_tag", "tag": "billing"},
+        ],
+    )
+    RoutingRule.objects.create(
+        tenant=tenant,
+        name="Spanish speakers to the Spanish desk",
+        position=20,
+        conditions=[{"field": "language", "operator": "equals", "value": "es"}],
+        actions=[
+            {"type": "set_team", "team": teams["Spanish desk"].pk},
+            {"type": "require_skill", "skill": skills["spanish"], "level": 3},
+        ],
+    )
+    RoutingRule.objects.create(
+        tenant=tenant,
+        name="Breached Tier 1 goes urgent",
+        position=30,
+        trigger="sla_breached",
+        conditions=[{"field": "tier", "operator": "equals", "value": "tier1"}],
+        actions=[{"type": "set_priority", "priority": "urgent"}],
+    )
+    urgent = state["policies"]["Tier 1 urgent"]
+    urgent.warning_minutes = 10
+    urgent.escalation = [
+        {"when": "breach", "type": "notify_team", "team": teams["Billing"].pk},
+    ]
+    urgent.save(update_fields=["warning_minutes", "escalation"])
+    routing_version_touch(tenant=tenant)

@@ -88,3 +88,78 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("customer-unmerge", "post"): {"other": 1},
     ("customer-erase", "post"): {"reason": "Asked by B"},
 }
+
+
+# Routing and SLAs.
+def _hours(tenant: Tenant) -> dict[str, Any]:
+    from routing.models import BusinessHours
+
+    weekly = {"mon": [["09:00", "17:00"]]}
+    return {"pk": BusinessHours.objects.create(tenant=tenant, name="H", weekly=weekly).pk}
+
+
+def _policy(tenant: Tenant) -> dict[str, Any]:
+    from routing.models import SlaPolicy
+
+    return {"pk": SlaPolicy.objects.create(tenant=tenant, name="P", first_response_minutes=5).pk}
+
+
+def _team(tenant: Tenant) -> dict[str, Any]:
+    from routing.models import Team
+
+    return {"pk": Team.objects.create(tenant=tenant, name="T").pk}
+
+
+def _skill(tenant: Tenant) -> dict[str, Any]:
+    from routing.models import Skill
+
+    return {"pk": Skill.objects.create(tenant=tenant, name="S").pk}
+
+
+def _rule(tenant: Tenant) -> dict[str, Any]:
+    from routing.models import RoutingRule
+
+    actions = [{"type": "add_tag", "tag": "x"}]
+    return {"pk": RoutingRule.objects.create(tenant=tenant, name="R", actions=actions).pk}
+
+
+def _trace(tenant: Tenant) -> dict[str, Any]:
+    from inbox.models import RoutingTrace
+
+    ticket = TicketFactory(tenant=tenant)
+    RoutingTrace.objects.create(tenant=tenant, ticket=ticket, trigger="created")
+    return {"ticket_id": ticket.pk}
+
+
+def _routing_models() -> dict[str, type[models.Model]]:
+    from routing.models import BusinessHours, RoutingRule, Skill, SlaPolicy, Team
+
+    return {
+        "business-hours-list": BusinessHours,
+        "sla-policy-list": SlaPolicy,
+        "team-list": Team,
+        "skill-list": Skill,
+        "routing-rule-list": RoutingRule,
+    }
+
+
+DETAIL_ROUTES.update(
+    {
+        "business-hours-detail": _hours,
+        "sla-policy-detail": _policy,
+        "team-detail": _team,
+        "skill-detail": _skill,
+        "routing-rule-detail": _rule,
+        "ticket-routing-trace": _trace,
+    }
+)
+LIST_ROUTES.update(_routing_models())
+BODIES.update(
+    {
+        ("business-hours-detail", "patch"): {"timezone": "Europe/Paris"},
+        ("sla-policy-detail", "patch"): {"first_response_minutes": 1},
+        ("team-detail", "patch"): {"name": "Renamed by B"},
+        ("skill-detail", "patch"): {"name": "Renamed by B"},
+        ("routing-rule-detail", "patch"): {"enabled": False},
+    }
+)

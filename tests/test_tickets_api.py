@@ -54,6 +54,8 @@ def test_ticket_representation_matches_the_contract(seat_a: Seat) -> None:
         "resolution_due_at",
         "breached",
         "paused",
+        "breached_at",
+        "targets",
     }
     assert body["sla"]["breached"] is False
 

@@ -1,0 +1,156 @@
+"""Reads of the routing room: the compiled configuration and the agents who can take work."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef
+
+from routing.calendar import BusinessCalendar, CalendarError
+from routing.engine import Rule, RuleError, rule_compile
+from routing.models import (
+    AgentLoad,
+    AgentSkill,
+    BusinessHours,
+    Presence,
+    RoutingRule,
+    RoutingVersion,
+    SlaPolicy,
+    TeamMember,
+)
+from routing.sla import PolicySpec
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """Enabled rules in evaluation order and active policies, compiled."""
+
+    rules: tuple[Rule, ...]
+    policies: tuple[PolicySpec, ...]
+
+    def policy(self, policy_id: int | None) -> PolicySpec | None:
+        for policy in self.policies:
+            if policy.id == policy_id:
+                return policy
+        return None
+
+
+_cache: dict[int, tuple[str, RoutingConfig]] = {}
+_cache_lock = threading.Lock()
+
+
+def calendar_build(hours: BusinessHours) -> BusinessCalendar:
+    return BusinessCalendar.from_spec(
+        timezone=hours.timezone,
+        weekly=hours.weekly,
+        holidays=hours.holidays,
+        country=hours.country or None,
+        subdivision=hours.subdivision or None,
+    )
+
+
+def _policy_spec(policy: SlaPolicy, calendars: Mapping[int, BusinessCalendar | None]) -> PolicySpec:
+    return PolicySpec(
+        id=policy.pk,
+        name=policy.name,
+        tier=policy.tier,
+        priority=policy.priority,
+        minutes={
+            "first_response": policy.first_response_minutes,
+            "next_response": policy.next_response_minutes,
+            "resolution": policy.resolution_minutes,
+        },
+        calendar=calendars.get(policy.business_hours_id) if policy.business_hours_id else None,
+        warning_minutes=policy.warning_minutes,
+        escalation=tuple(policy.escalation or ()),
+    )
+
+
+def _config_load() -> RoutingConfig:
+    rules = []
+    for row in RoutingRule.objects.filter(enabled=True).order_by("position", "id"):
+        try:
+            rules.append(
+                rule_compile(
+                    id=row.pk,
+                    name=row.name,
+                    position=row.position,
+                    trigger=row.trigger,
+                    match=row.match,
+                    conditions=row.conditions,
+                    actions=row.actions,
+                )
+            )
+        except RuleError:
+            continue  # written around the API; a broken rule is skipped, never half-applied
+    calendars: dict[int, BusinessCalendar | None] = {}
+    for hours in BusinessHours.objects.all():
+        try:
+            calendars[hours.pk] = calendar_build(hours)
+        except CalendarError:
+            calendars[hours.pk] = None
+    policies = tuple(
+        _policy_spec(p, calendars) for p in SlaPolicy.objects.filter(is_active=True).order_by("id")
+    )
+    return RoutingConfig(rules=tuple(rules), policies=policies)
+
+
+def routing_config(*, tenant_id: int) -> RoutingConfig:
+    """The tenant's compiled configuration, cached per process until its token changes."""
+    token = RoutingVersion.objects.values_list("token", flat=True).first()
+    if token is not None:
+        cached = _cache.get(tenant_id)
+        if cached is not None and cached[0] == token:
+            return cached[1]
+    config = _config_load()
+    if token is not None:
+        with _cache_lock:
+            _cache[tenant_id] = (token, config)
+    return config
+
+
+@dataclass(frozen=True)
+class Candidate:
+    load_id: int
+    member_id: int
+    active: int
+    capacity: int
+
+
+def agent_candidates(
+    *,
+    channel_kind: str,
+    team_id: int | None,
+    required_skills: Mapping[int, int],
+    limit: int = 10,
+) -> list[Candidate]:
+    """Online, active members with free capacity on this kind, the skills and the team.
+
+    Least loaded first, then the one who waited longest since an assignment (round robin).
+    """
+    loads = AgentLoad.objects.filter(
+        channel_kind=channel_kind,
+        active__lt=F("capacity"),
+        membership__is_active=True,
+        membership__routing_profile__presence=Presence.ONLINE,
+    )
+    if team_id is not None:
+        loads = loads.filter(
+            Exists(
+                TeamMember.objects.filter(team_id=team_id, membership_id=OuterRef("membership_id"))
+            )
+        )
+    for skill_id, level in sorted(required_skills.items()):
+        loads = loads.filter(
+            Exists(
+                AgentSkill.objects.filter(
+                    membership_id=OuterRef("membership_id"), skill_id=skill_id, level__gte=level
+                )
+            )
+        )
+    rows = loads.order_by(
+        "active", F("last_assigned_at").asc(nulls_first=True), "membership_id"
+    ).values_list("id", "membership_id", "active", "capacity")[:limit]
+    return [Candidate(*row) for row in rows]
