@@ -15,7 +15,7 @@ from django.db import models
 from channels_ingest.models import Channel
 from customers.models import Customer
 from helpdesk.models import Membership, Tenant
-from inbox.models import Ticket
+from inbox.models import Macro, Ticket
 from tests.factories import (
     ChannelFactory,
     CustomerFactory,
@@ -35,12 +35,23 @@ def _ticket_with_message(tenant: Tenant) -> dict[str, Any]:
     return {"ticket_id": MessageFactory(tenant=tenant).ticket_id}
 
 
+def _macro(tenant: Tenant) -> dict[str, Any]:
+    return {"pk": Macro.objects.unscoped().create(tenant=tenant, name="Refund", body="Hi").pk}
+
+
+def _ticket_and_macro(tenant: Tenant) -> dict[str, Any]:
+    macro = Macro.objects.unscoped().create(tenant=tenant, name="Solve", set_status="solved")
+    return {"ticket_id": TicketFactory(tenant=tenant).pk, "macro_id": macro.pk}
+
+
 DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "ticket-detail": _ticket,
     "ticket-messages": _ticket_with_message,
     "customer-detail": lambda tenant: {"pk": CustomerFactory(tenant=tenant).pk},
     "member-detail": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
     "channel-detail": lambda tenant: {"pk": ChannelFactory(tenant=tenant).pk},
+    "macro-detail": _macro,
+    "ticket-macro-apply": _ticket_and_macro,
 }
 
 LIST_ROUTES: dict[str, type[models.Model]] = {
@@ -48,6 +59,7 @@ LIST_ROUTES: dict[str, type[models.Model]] = {
     "customer-list": Customer,
     "member-list": Membership,
     "channel-list": Channel,
+    "macro-list": Macro,
 }
 
 # Bodies that would be valid for tenant A's own client, so a 404 is not a validation error.
@@ -57,4 +69,5 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("member-detail", "patch"): {"role": "admin", "is_active": False},
     ("ticket-messages", "post"): {"body": "Written by B", "internal": False},
     ("channel-detail", "patch"): {"name": "Renamed by B", "is_active": False},
+    ("macro-detail", "patch"): {"name": "Renamed by B", "is_active": False},
 }
