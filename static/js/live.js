@@ -12,6 +12,7 @@
   let lastSeq = null;
   let retry = 0;
   let everConnected = false;
+  let holdUntil = 0; // drop(ms): stay offline that long (tests and "go offline" debugging)
   const outbox = [];
 
   function setState(text, cls) {
@@ -60,7 +61,8 @@
       setState("offline — reconnecting", "offline");
       document.dispatchEvent(new CustomEvent("hd:disconnected"));
       if (e.code === 4401 || e.code === 4404) { setState("signed out", "offline"); return; }
-      const delay = Math.min(10000, 300 * Math.pow(2, retry++)) + Math.random() * 300;
+      const backoff = Math.min(10000, 300 * Math.pow(2, retry++)) + Math.random() * 300;
+      const delay = Math.max(backoff, holdUntil - Date.now());
       setTimeout(connect, delay);
     };
   }
@@ -151,6 +153,9 @@
 
   window.hdLive = { send: send, toast: toast, me: me, resync: resync,
     lastSeq: function () { return lastSeq; },
-    drop: function () { if (socket) socket.close(); } };
+    drop: function (holdMs) {
+      holdUntil = Date.now() + (holdMs || 0);
+      if (socket) socket.close();
+    } };
   connect();
 })();

@@ -27,8 +27,14 @@
       a.setAttribute("data-testid", "conversation-tab");
       a.dataset.ticket = t.id;
       a.title = (i < 5 ? "Alt+" + (i + 1) + " · " : "") + t.subject;
+      if (i < 5) {
+        const key = document.createElement("kbd");
+        key.textContent = String(i + 1);
+        a.appendChild(key);
+      }
       const label = document.createElement("span");
-      label.textContent = (i < 5 ? (i + 1) + " " : "") + "#" + t.number + " " + t.subject;
+      label.className = "label";
+      label.textContent = "#" + t.number + " " + t.subject;
       a.appendChild(label);
       if (t.unread) {
         const n = document.createElement("span");
