@@ -105,9 +105,18 @@ def live_server(tmp: Path, api_base_url: str) -> Iterator[LiveServer]:
     with log.open("w") as out:
         process = subprocess.Popen(
             [
-                python, "-m", "uvicorn", "helpdesk.asgi:application",
-                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                "--ws-ping-interval", "5",
+                python,
+                "-m",
+                "uvicorn",
+                "helpdesk.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--ws-ping-interval",
+                "5",
             ],
             cwd=ROOT,
             env=env,

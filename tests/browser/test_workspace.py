@@ -118,9 +118,12 @@ def test_message_arrives_live_reply_is_delivered(
 
     # The provider reports delivery; the receipt updates live.
     message_id = outbound.get_attribute("data-message")
-    assert server.post_status(
-        event_id="st-1", message_id=f"hd-{message_id}", status="delivered"
-    ).status_code == 200
+    assert (
+        server.post_status(
+            event_id="st-1", message_id=f"hd-{message_id}", status="delivered"
+        ).status_code
+        == 200
+    )
     page.locator('.receipt[data-status="delivered"]').wait_for()
     assert "Delivered" in page.inner_text(".msg-outbound .receipt")
 
@@ -142,7 +145,10 @@ def test_message_arrives_live_reply_is_delivered(
 
 def test_two_agents_on_one_ticket_see_each_other(server: LiveServer, browser: Any) -> None:
     server.post_message(
-        event_id="in-2", sender="fox@customer.test", name="Fox Mulder", subject="Refund please",
+        event_id="in-2",
+        sender="fox@customer.test",
+        name="Fox Mulder",
+        subject="Refund please",
         text="I was charged twice.",
     )
     ana = sign_in(browser, server, "ana@acme.test")
@@ -169,8 +175,11 @@ def test_chat_agent_juggles_three_conversations(server: LiveServer, browser: Any
     cleo = sign_in(browser, server, "cleo@acme.test")
     for n, who in enumerate(("Gus", "Hana", "Ivo"), start=1):
         server.post_message(
-            event_id=f"chat-{n}", sender=f"{who.lower()}@customer.test", name=who,
-            subject=f"Chat with {who}", text=f"Hi, this is {who}.",
+            event_id=f"chat-{n}",
+            sender=f"{who.lower()}@customer.test",
+            name=who,
+            subject=f"Chat with {who}",
+            text=f"Hi, this is {who}.",
         )
         row(cleo, f"Chat with {who}").wait_for()
     for who in ("Gus", "Hana", "Ivo"):
@@ -213,7 +222,10 @@ def test_dropped_websocket_reconnects_and_resyncs(server: LiveServer, browser: A
     page.evaluate("window.hdLive.drop(3000)")
     page.wait_for_selector("#live-state.offline")
     server.post_message(
-        event_id="in-offline", sender="kim@customer.test", name="Kim", subject="Sent while offline",
+        event_id="in-offline",
+        sender="kim@customer.test",
+        name="Kim",
+        subject="Sent while offline",
         text="Did you get this?",
     )
     page.wait_for_timeout(500)
