@@ -251,6 +251,24 @@ def test_admin_screens(server: LiveServer, browser: Any) -> None:
     agent.context.close()
 
 
-def test_screens_exist_for_review() -> None:
-    """Keeps the artifacts folder in a known place for CI to collect."""
-    assert Path(SHOTS).parent.name == "artifacts"
+def test_demo_workspace_screens(server: LiveServer, browser: Any) -> None:
+    """The seeded demo tenant: a lived-in inbox and a cross-channel conversation."""
+    context = browser.new_context(viewport={"width": 1400, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(server.url + "/accounts/login/?next=/app/demo/")
+    page.fill("input[name=username]", "admin@demo.test")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live-state.live")
+    assert page.locator('[data-testid="ticket-row"]').count() == 9
+    shot(page, "demo-inbox")
+    row(page, "Invoice charged twice for October").locator("a").click()
+    page.wait_for_selector("#live-state.live")
+    assert page.locator('[data-testid="message"]').count() >= 2
+    shot(page, "demo-conversation")
+    page.goto(server.url + "/app/demo/admin/sla/")
+    assert page.locator("tbody tr").count() == 4
+    shot(page, "demo-admin-sla")
+    assert SHOTS.parent == Path(ROOT) / "artifacts"
+    context.close()

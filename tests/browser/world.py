@@ -21,6 +21,9 @@ def main(api_base_url: str) -> None:
     from helpdesk.tenancy import tenant_scope
     from inbox.models import Macro
 
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)  # the demo tenant, for screenshots of a lived-in inbox
     tenant = Tenant.objects.create(slug="acme", name="Acme Support")
     people = {}
     for email, name, role in (
