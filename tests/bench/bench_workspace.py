@@ -265,9 +265,11 @@ def bench_pages(total: int, rounds: int) -> None:
 
 
 @contextmanager
-def processes(port: int) -> Iterator[None]:
+def processes(port: int) -> Iterator[int]:
     env = dict(os.environ)
     env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    env["DJANGO_SETTINGS_MODULE"] = "tests.bench.bench_settings"
+    env["BENCH_LAYER_PREFIX"] = f"hd-bench-{os.getpid()}"
     logs = ROOT / "artifacts"
     logs.mkdir(exist_ok=True)
     web_log = (logs / "bench-uvicorn.log").open("w")
@@ -328,7 +330,7 @@ def processes(port: int) -> Iterator[None]:
                 raise SystemExit("uvicorn did not start; see artifacts/bench-uvicorn.log")
             time.sleep(0.2)
         time.sleep(2)  # the worker connects to the broker
-        yield
+        yield web.pid
     finally:
         for process in (web, worker):
             process.terminate()
@@ -412,7 +414,7 @@ async def _live(port: int, agents: int, posts: int) -> None:
             body = json.dumps(
                 {
                     "id": f"live-{run}-{i}",
-                    "from": {"kind": "email", "value": f"c{i}@x.test"},
+                    "from": {"kind": "email", "value": f"c{run}-{i}@x.test"},
                     "text": "Where is my order?",
                     "subject": subject,
                 }
@@ -439,7 +441,7 @@ async def _live(port: int, agents: int, posts: int) -> None:
                 print(f"  post {i}: only {len(got)}/{agents} agents got it within 5 s")
             # What a browser then does: refetch the rows fragment; visible once it holds the row.
             rows = await asyncio.to_thread(
-                http.get, f"{base}/app/{tenant.slug}/tickets/rows/", timeout=10
+                http.get, f"{base}/app/{tenant.slug}/tickets/rows/?q={subject}", timeout=10
             )
             assert subject in rows.text
             visible.append(time.perf_counter() - started)
@@ -540,12 +542,7 @@ def main() -> None:
         with processes(port):
             asyncio.run(_live(port, args.agents, args.posts))
     if args.part in ("idle", "all"):
-        with processes(port + 1):
-            web = int(
-                subprocess.run(
-                    ["pgrep", "-n", "-f", f"--port {port + 1}"], capture_output=True, text=True
-                ).stdout.split()[0]
-            )
+        with processes(port + 1) as web:
             asyncio.run(_idle(port + 1, args.idle, web))
 
 

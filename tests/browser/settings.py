@@ -15,6 +15,9 @@ if _redis:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": _redis}], "prefix": "hd-browser"},
+            "CONFIG": {
+                "hosts": [{"address": _redis}],
+                "prefix": f"hd-browser-{os.getppid()}",
+            },  # per test run
         }
     }
