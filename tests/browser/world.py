@@ -15,13 +15,13 @@ import django
 def main(api_base_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.browser.settings")
     django.setup()
+    from django.core.management import call_command
+
     from channels_ingest.models import Channel
     from channels_ingest.selectors import channel_webhook_urls
     from helpdesk.models import Membership, Role, Tenant, User
     from helpdesk.tenancy import tenant_scope
     from inbox.models import Macro
-
-    from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0)  # the demo tenant, for screenshots of a lived-in inbox
     tenant = Tenant.objects.create(slug="acme", name="Acme Support")
