@@ -21,6 +21,7 @@ PRIORITY_BY_LABEL = {p.label: p.value for p in Priority}
 
 
 class MacroOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    set_status = serializers.CharField(help_text="A ticket status, or empty.")
     set_priority = serializers.SerializerMethodField()
 
     class Meta:
@@ -44,17 +45,24 @@ class MacroOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 class MacroInput(StrictSerializer):
     name = serializers.CharField(max_length=100)
     body = serializers.CharField(max_length=20_000, allow_blank=True, required=False, default="")
-    set_status = serializers.ChoiceField(
-        choices=TicketStatus.values, allow_blank=True, required=False, default=""
-    )
-    set_priority = serializers.ChoiceField(
-        choices=list(PRIORITY_BY_LABEL), allow_null=True, required=False, default=None
-    )
+    # Plain strings checked below: the ticket's own enums already name these choice sets.
+    set_status = serializers.CharField(allow_blank=True, required=False, default="")
+    set_priority = serializers.CharField(allow_null=True, required=False, default=None)
     add_tags = serializers.ListField(
         child=serializers.CharField(max_length=64), max_length=20, required=False, default=list
     )
     set_assignee = serializers.IntegerField(allow_null=True, required=False, default=None)
     is_active = serializers.BooleanField(required=False, default=True)
+
+    def validate_set_status(self, value: str) -> str:
+        if value and value not in TicketStatus.values:
+            raise serializers.ValidationError(f"Use one of {', '.join(TicketStatus.values)}.")
+        return value
+
+    def validate_set_priority(self, value: str | None) -> str | None:
+        if value and value not in PRIORITY_BY_LABEL:
+            raise serializers.ValidationError(f"Use one of {', '.join(PRIORITY_BY_LABEL)}.")
+        return value or None
 
 
 class MacroPatchInput(MacroInput):

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 from helpdesk.models import Membership
 from inbox.models import ChannelKind, Ticket, TicketStatus
 from inbox.services import ticket_bulk_update
-from inbox.workspace_selectors import VIEWS, InboxQuery, inbox_tickets, member_choices
+from inbox.workspace_selectors import (
+    INBOX_PAGE_SIZE,
+    VIEWS,
+    InboxQuery,
+    inbox_tickets,
+    member_choices,
+)
 
 VIEW_LABELS = {
     "all": "All open",
@@ -49,6 +55,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "views": [(key, VIEW_LABELS[key]) for key in VIEWS],
         "statuses": TicketStatus.choices,
         "channel_kinds": ChannelKind.choices,
+        "page_size": INBOX_PAGE_SIZE,
     }
 
 

@@ -84,6 +84,7 @@ def test_api_creates_lists_and_applies_a_macro(seat_a: Seat) -> None:
         ({"name": "Bad", "body": "Hi {{ customer.password }}"}, "body"),
         ({"name": "Empty", "body": ""}, "body"),
         ({"name": "Odd", "body": "x", "set_status": "exploded"}, "set_status"),
+        ({"name": "Meh", "body": "x", "set_priority": "meh"}, "set_priority"),
         ({"name": "Who", "body": "x", "set_assignee": 999999}, "set_assignee"),
         ({"name": "Typo", "body": "x", "colour": "red"}, "colour"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import nh3
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -135,3 +136,9 @@ def ticket_row(ticket: Ticket, home: str) -> SafeString:
         status_label=ticket.get_status_display(),
         assignee=assignee,
     )
+
+
+@register.filter
+def email_html(html: str) -> str:
+    """Sanitize stored email HTML once more before it goes into a sandboxed iframe's srcdoc."""
+    return nh3.clean(html)

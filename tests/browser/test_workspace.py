@@ -236,6 +236,42 @@ def test_dropped_websocket_reconnects_and_resyncs(server: LiveServer, browser: A
     page.context.close()
 
 
+def test_reply_on_a_switched_off_channel_keeps_the_draft(server: LiveServer, browser: Any) -> None:
+    import requests
+
+    def channel_active(active: bool) -> None:
+        answer = requests.patch(
+            f"{server.url}/api/v1/channels/{server.world['channel']}/",
+            json={"is_active": active},
+            headers={"Authorization": f"Token {server.world['token']}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+
+    page = sign_in(browser, server, "ana@acme.test")
+    row(page, "Cannot log in").locator("a").click()
+    page.wait_for_selector("#live-state.live")
+    before = page.locator('[data-testid="message"]').count()
+    channel_active(False)
+    try:
+        page.fill("#reply-body", "This must not get lost")
+        page.click('[data-testid="reply-send"]')
+        error = page.locator("#reply-error .error")
+        error.wait_for()
+        assert "switched off" in error.inner_text()
+        assert "Your draft is kept." in error.inner_text()
+        assert page.input_value("#reply-body") == "This must not get lost"
+        assert page.locator('[data-testid="message"]').count() == before
+        shot(page, "refused-reply")
+        page.reload()
+        page.wait_for_selector("#live-state.live")
+        assert page.input_value("#reply-body") == "This must not get lost"  # from localStorage
+        assert "Draft restored" in page.inner_text("#draft-state")
+    finally:
+        channel_active(True)
+    page.context.close()
+
+
 def test_admin_screens(server: LiveServer, browser: Any) -> None:
     page = sign_in(browser, server, "ana@acme.test")
     page.click("text=Admin")

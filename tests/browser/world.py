@@ -20,6 +20,7 @@ def main(api_base_url: str) -> None:
     from channels_ingest.models import Channel
     from channels_ingest.selectors import channel_webhook_urls
     from helpdesk.models import Membership, Role, Tenant, User
+    from helpdesk.services import api_token_create
     from helpdesk.tenancy import tenant_scope
     from inbox.models import Macro
 
@@ -32,7 +33,10 @@ def main(api_base_url: str) -> None:
         ("cleo@acme.test", "Cleo Chat", Role.AGENT),
     ):
         user = User.objects.create_user(email, password="pw-browser-1", name=name)
-        people[email] = Membership.objects.unscoped().create(tenant=tenant, user=user, role=role).pk
+        seat = Membership.objects.unscoped().create(tenant=tenant, user=user, role=role)
+        people[email] = seat.pk
+        if role == Role.ADMIN:
+            token = api_token_create(membership=seat)
     with tenant_scope(tenant):
         secret = "browser-test-secret-0123456789"
         channel = Channel.objects.create(
@@ -54,6 +58,7 @@ def main(api_base_url: str) -> None:
                     "secret": secret,
                     "inbound_url": channel_webhook_urls(channel)["inbound"],
                     "members": people,
+                    "token": token,
                 }
             )
         )
