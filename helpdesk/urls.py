@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("app/", views.workspace_chooser, name="workspaces"),
     path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
+    path("app/<slug:tenant_slug>/admin/channels/", include("channels_ingest.workspace_urls")),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("channels_ingest.webhook_urls")),
     path("api/v1/<path:rest>", api_not_found),

@@ -7,6 +7,8 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from helpdesk.events import subscribe
+        from inbox import live_actions
         from inbox.subscribers import on_agent_available
 
         subscribe("routing.agent_available", on_agent_available)
+        live_actions.register()

@@ -1,4 +1,6 @@
-"""Demo SLA clocks: the seeded conversations replayed through the real clock rules.
+"""Demo inbox data: SLA clocks replayed through the real rules, and canned responses.
+
+SLA clocks:
 
 The conversation step writes history with past timestamps; this step replays each ticket's
 messages and status through ``routing.sla`` so every demo ticket carries its real policy,
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from helpdesk.demo import demo_step
 from helpdesk.models import Tenant
+from inbox.macro_services import macro_create
 from inbox.models import Direction, Message, Ticket
 from inbox.sla_clock import DONE_STATUSES, PAUSED_STATUSES, ticket_policy, ticket_sla_store
 from inbox.sla_sweep import sla_sweep_run
@@ -47,3 +50,27 @@ def seed_sla_clocks(tenant: Tenant, state: dict[str, Any]) -> None:
         ticket.sla_breached_at = None
         ticket_sla_store(ticket, clock, policy)
     sla_sweep_run(now=now)
+
+
+MACROS: list[dict[str, Any]] = [
+    {"name": "Greeting", "body": "Hi {{ customer.first_name }},\n\nThanks for reaching out. "},
+    {
+        "name": "Refund issued (solve)",
+        "body": "Hi {{ customer.first_name }}, the refund is on its way: expect it within 5 "
+        "business days. Anything else, just reply here.\n\n{{ agent.first_name }}",
+        "set_status": "solved",
+        "add_tags": ["refund"],
+    },
+    {
+        "name": "Waiting on customer",
+        "body": "Could you send a screenshot of what you see? I'll keep ticket "
+        "#{{ ticket.number }} open meanwhile.",
+        "set_status": "pending",
+    },
+]
+
+
+@demo_step(order=41)
+def seed_macros(tenant: Tenant, state: dict[str, Any]) -> None:
+    for values in MACROS:
+        macro_create(tenant=tenant, **values)

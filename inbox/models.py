@@ -275,3 +275,28 @@ class RoutingTrace(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "ticket", "created_at"], name="routingtrace_ticket")
         ]
+
+
+class Macro(TenantOwned):
+    """A canned response with variables, optionally changing the ticket when applied."""
+
+    name = models.CharField(max_length=100)
+    body = models.TextField(blank=True, help_text="Text with {{ customer.first_name }} etc.")
+    set_status = models.CharField(max_length=16, choices=TicketStatus.choices, blank=True)
+    set_priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    add_tags = models.JSONField(default=list, blank=True)
+    set_assignee = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="macro_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def changes_ticket(self) -> bool:
+        return bool(self.set_status or self.set_priority or self.add_tags or self.set_assignee_id)

@@ -23,6 +23,8 @@ class TicketFilters:
     unassigned: bool = False
     team_id: int | None = None
     q: str = ""
+    team_ids: tuple[int, ...] | None = None  # the workspace's "my teams" view
+    breached: bool = False
 
 
 def ticket_list(*, filters: TicketFilters) -> QuerySet[Ticket]:
@@ -39,6 +41,10 @@ def ticket_list(*, filters: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(assignee__isnull=True)
     if filters.team_id is not None:
         tickets = tickets.filter(team_id=filters.team_id)
+    if filters.team_ids is not None:
+        tickets = tickets.filter(team_id__in=filters.team_ids)
+    if filters.breached:
+        tickets = tickets.filter(sla_breached_at__isnull=False)
     if filters.channel:
         on_channel = Message.objects.filter(ticket=OuterRef("pk"))
         if filters.channel.isdigit():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import EllipsisType
 from typing import Any
 
@@ -411,9 +412,11 @@ def message_reply(
     if not body_text.strip():
         raise DomainError("Write something first.", field="body")
     if internal:
-        return message_record(
+        note = message_record(
             ticket=ticket, direction=Direction.NOTE, body_text=body_text, author=author
         )
+        note_mentions_publish(note=note, author=author)
+        return note
     if channel_id is None:
         latest = (
             Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
@@ -430,7 +433,12 @@ def message_reply(
     if info is None:
         raise DomainError("No channel with this id.", field="channel_id")
     if not info.is_active:
-        raise DomainError(f"The channel '{info.name}' is switched off.", field="channel_id")
+        raise DomainError(
+            f"The channel '{info.name}' is switched off, so nothing can be sent through it.",
+            field="channel_id",
+        )
+    if info.kind == "whatsapp":
+        _whatsapp_window_check(ticket=ticket, channel_id=info.id)
     message = message_record(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -479,3 +487,107 @@ def message_delivery_record(
         payload={"id": message.pk, "ticket": message.ticket_id, "status": status},
     )
     return message
+
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def _whatsapp_window_check(*, ticket: Ticket, channel_id: int) -> None:
+    """WhatsApp accepts free-form replies only within 24 hours of the customer's last message."""
+    last = (
+        Message.objects.filter(ticket=ticket, direction=Direction.INBOUND, channel_id=channel_id)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None or timezone.now() - last > WHATSAPP_WINDOW:
+        raise DomainError(
+            "WhatsApp's 24-hour window is closed: the customer last wrote more than 24 hours "
+            "ago, so WhatsApp only accepts an approved template now. Reply on another channel "
+            "or wait for the customer to write again.",
+            field="body",
+        )
+
+
+MENTION = re.compile(r"(?<![\w.])@([a-zA-Z0-9._-]{2,64})")
+
+
+def _mention_keys(member: Membership) -> set[str]:
+    keys = {member.user.email.split("@", 1)[0].lower()}
+    if member.user.name.strip():
+        keys.add(member.user.name.strip().split(" ", 1)[0].lower())
+    return keys
+
+
+def note_mentions(*, body_text: str) -> list[Membership]:
+    """The active members named with ``@first-name`` or ``@email-local-part`` in a note."""
+    wanted = {name.lower().rstrip(".") for name in MENTION.findall(body_text)}
+    if not wanted:
+        return []
+    members = Membership.objects.filter(is_active=True).select_related("user")
+    return [member for member in members if _mention_keys(member) & wanted]
+
+
+def note_mentions_publish(*, note: Message, author: Membership) -> list[Membership]:
+    mentioned = [m for m in note_mentions(body_text=note.body_text) if m.pk != author.pk]
+    if mentioned:
+        event_publish(
+            tenant_id=note.tenant_id,
+            name="note.mention",
+            payload={
+                "ticket": ticket_payload(note.ticket),
+                "message": note.pk,
+                "by": author.pk,
+                "by_name": author.display_name,
+                "members": [m.pk for m in mentioned],
+                "excerpt": note.body_text[:140],
+            },
+            user_ids=tuple(m.user_id for m in mentioned),
+            broadcast=False,
+        )
+    return mentioned
+
+
+@transaction.atomic
+def ticket_handoff(
+    *, ticket: Ticket, actor: Membership, assignee: Membership, note: str
+) -> Message:
+    """Reassign a ticket with the internal note the receiving agent reads first."""
+    if not note.strip():
+        raise DomainError("Write a handoff note for the next agent.", field="note")
+    if not assignee.is_active or assignee.tenant_id != ticket.tenant_id:
+        raise DomainError("No active member with this id.", field="assignee")
+    if assignee.pk == ticket.assignee_id:
+        raise DomainError(f"{assignee.display_name} already has this ticket.", field="assignee")
+    message = message_record(
+        ticket=ticket,
+        direction=Direction.NOTE,
+        body_text=note.strip(),
+        author=actor,
+        metadata={
+            "handoff": {
+                "from": ticket.assignee_id,
+                "to": assignee.pk,
+                "to_name": assignee.display_name,
+            }
+        },
+    )
+    ticket_update(ticket=ticket, actor=actor, assignee=assignee)
+    note_mentions_publish(note=message, author=actor)
+    return message
+
+
+def ticket_bulk_update(
+    *,
+    tickets: Iterable[Ticket],
+    actor: Membership,
+    status: str | None = None,
+    assignee: Membership | EllipsisType | None = ...,
+) -> int:
+    """Apply one change to many tickets; each publishes its own event. Returns how many."""
+    count = 0
+    for ticket in tickets:
+        with transaction.atomic():
+            ticket_update(ticket=ticket, actor=actor, status=status, assignee=assignee)
+        count += 1
+    return count

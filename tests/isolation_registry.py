@@ -15,7 +15,7 @@ from django.db import models
 from channels_ingest.models import Channel
 from customers.models import Customer, MergeSuggestion, Organization
 from helpdesk.models import Membership, Tenant
-from inbox.models import Ticket
+from inbox.models import Macro, Ticket
 from tests.factories import (
     ChannelFactory,
     CustomerFactory,
@@ -52,6 +52,15 @@ def _suggestion(tenant: Tenant) -> dict[str, Any]:
     return {"pk": low.pk, "suggestion_id": suggestion.pk}
 
 
+def _macro(tenant: Tenant) -> dict[str, Any]:
+    return {"pk": Macro.objects.unscoped().create(tenant=tenant, name="Refund", body="Hi").pk}
+
+
+def _ticket_and_macro(tenant: Tenant) -> dict[str, Any]:
+    macro = Macro.objects.unscoped().create(tenant=tenant, name="Solve", set_status="solved")
+    return {"ticket_id": TicketFactory(tenant=tenant).pk, "macro_id": macro.pk}
+
+
 DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "ticket-detail": _ticket,
     "ticket-messages": _ticket_with_message,
@@ -67,6 +76,8 @@ DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "customer-export": _customer_with_ticket,
     "customer-erase": _customer_with_ticket,
     "organization-detail": lambda tenant: {"pk": OrganizationFactory(tenant=tenant).pk},
+    "macro-detail": _macro,
+    "ticket-macro-apply": _ticket_and_macro,
 }
 
 LIST_ROUTES: dict[str, type[models.Model]] = {
@@ -75,6 +86,7 @@ LIST_ROUTES: dict[str, type[models.Model]] = {
     "member-list": Membership,
     "channel-list": Channel,
     "organization-list": Organization,
+    "macro-list": Macro,
 }
 
 # Bodies that would be valid for tenant A's own client, so a 404 is not a validation error.
@@ -87,6 +99,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("customer-merge", "post"): {"other": 1, "reason": "B"},
     ("customer-unmerge", "post"): {"other": 1},
     ("customer-erase", "post"): {"reason": "Asked by B"},
+    ("macro-detail", "patch"): {"name": "Renamed by B", "is_active": False},
 }
 
 
