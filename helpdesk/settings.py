@@ -133,7 +133,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "inbound-events-sweep": {"task": "channels_ingest.inbound_events_sweep", "schedule": 30.0},
+    "analytics-rollup": {"task": "analytics.rollup_refresh_all", "schedule": 300.0},
 }
+# Analytics: how often the daily pre-aggregates catch up with the event log (seconds).
+ANALYTICS_ROLLUP_SECONDS = env.int("ANALYTICS_ROLLUP_SECONDS", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
