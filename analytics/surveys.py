@@ -92,10 +92,15 @@ def _customer_ids(customer_id: int) -> set[int]:
     return ids
 
 
+# A call cannot carry a link: after a call the invitation goes to the latest text channel.
+NO_LINK_CHANNELS = ("voice",)
+
+
 def _last_inbound(ticket: Ticket) -> Message | None:
     return (
         Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
         .exclude(channel_id=None)
+        .exclude(channel_kind__in=NO_LINK_CHANNELS)
         .order_by("-created_at", "-id")
         .first()
     )
