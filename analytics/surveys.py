@@ -214,7 +214,9 @@ def survey_request_from_token(*, token: str) -> OpenRequest:
     if tenant is None:
         raise SurveyLinkError("This survey link is not valid.")
     with tenant_scope(tenant):
-        request = SurveyRequest.objects.select_related("survey").filter(pk=_int(data.get("r"))).first()
+        request = (
+            SurveyRequest.objects.select_related("survey").filter(pk=_int(data.get("r"))).first()
+        )
     if request is None:
         raise SurveyLinkError("This survey link is not valid.")
     return OpenRequest(request=request, survey=request.survey, tenant=tenant)

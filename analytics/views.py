@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlencode
 from datetime import timedelta
 from typing import Any
 
@@ -76,7 +77,13 @@ def dashboard_page(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     refused = _refuse_non_managers(request)
     if refused:
         return refused
-    context: dict[str, Any] = {"tenant": request.tenant, "params": request.GET, **_choices()}  # type: ignore[attr-defined]
+    context: dict[str, Any] = {
+        "tenant": request.tenant,  # type: ignore[attr-defined]
+        "params": request.GET,
+        "from_value": request.GET.get("from", ""),
+        "to_value": request.GET.get("to", ""),
+        **_choices(),
+    }
     try:
         period, filters = _parse(request)
     except DomainError as exc:
@@ -88,11 +95,10 @@ def dashboard_page(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     context |= {
         "summary": summary,
         "period": period,
+        "from_value": period.start.isoformat(),
+        "to_value": period.end.isoformat(),
         "filters": filters,
-        "query": "&".join(
-            f"{k}={v}"
-            for k, v in {"from": period.start, "to": period.end, **filters.as_query()}.items()
-        ),
+        "query": urlencode({"from": period.start, "to": period.end, **filters.as_query()}),
         "cards": [
             {
                 "key": key,
