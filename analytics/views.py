@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-from urllib.parse import urlencode
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse

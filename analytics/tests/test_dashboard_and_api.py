@@ -37,8 +37,9 @@ def _browser(seat: Seat) -> Client:
 
 def _rows(tenant: Any) -> list[tuple]:
     with tenant_scope(tenant):
-        return sorted(DailyRollup.objects.values_list("day", "member_id", "resolved")) + [
-            (AnalyticsEvent.objects.count(),)
+        return [
+            *sorted(DailyRollup.objects.values_list("day", "member_id", "resolved")),
+            (AnalyticsEvent.objects.count(),),
         ]
 
 
@@ -113,7 +114,7 @@ def test_dashboard_page_shows_numbers_flags_and_charts(journey: Journey, seat_a:
     assert "55.0min" in html and "2.17h" in html and "240.00" in html
     assert "vendor/chart-4.6.1.umd.min.js" in html
     assert 'id="series-data"' in html
-    assert f"tickets/?metric=resolved&amp;from=2026-11-02&amp;to=2026-11-02" in html
+    assert "tickets/?metric=resolved&amp;from=2026-11-02&amp;to=2026-11-02" in html
 
 
 def test_dashboard_refuses_a_reversed_range_with_a_message(journey: Journey, seat_a: Seat) -> None:
