@@ -48,8 +48,9 @@ def _orm(
 def _postgres(
     qs: QuerySet[DailyRollup], groupings: dict[str, tuple[str, ...]]
 ) -> dict[str, list[dict[str, Any]]]:
-    inner_sql, params = qs.values(*DIMENSIONS, *COUNTERS).query.sql_with_params()
-    dims = ", ".join(DIMENSIONS)
+    used = [d for d in DIMENSIONS if any(d in keys for keys in groupings.values())]
+    inner_sql, params = qs.values(*used, *COUNTERS).query.sql_with_params()
+    dims = ", ".join(used)
     sets = ", ".join("(" + ", ".join(keys) + ")" for keys in groupings.values())
     sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTERS)
     sql = (
@@ -59,9 +60,9 @@ def _postgres(
     masks = {}
     for name, keys in groupings.items():
         mask = 0
-        for i, dim in enumerate(DIMENSIONS):
+        for i, dim in enumerate(used):
             if dim not in keys:
-                mask |= 1 << (len(DIMENSIONS) - 1 - i)
+                mask |= 1 << (len(used) - 1 - i)
         masks[mask] = name
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in groupings}
     with connection.cursor() as cursor:

@@ -200,6 +200,20 @@ class SlaRollup(TenantOwned):
         indexes = [models.Index(fields=["tenant", "day"], name="slarollup_day")]
 
 
+class SearchRollup(TenantOwned):
+    """Per-day help-center search counts from ``kb.*`` events; ``query=""`` holds the day's
+    totals, other rows count failed searches per normalized query."""
+
+    day = models.DateField()
+    query = models.CharField(max_length=200, blank=True)
+    searches = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    deflected = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="searchrollup_day")]
+
+
 class RollupState(TenantOwned):
     """How far the rollup has read the event log, and when."""
 

@@ -8,7 +8,7 @@ A beat task runs it every ``ANALYTICS_ROLLUP_SECONDS``; the dashboard shows ``re
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,11 +18,13 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from analytics.eventlog import writer
 from analytics.facts import RESOLVED, Dims, TicketFacts, day_of, tickets_facts
 from analytics.models import (
     AnalyticsEvent,
     DailyRollup,
     RollupState,
+    SearchRollup,
     SlaRollup,
     SurveyAnswer,
 )
@@ -169,6 +171,29 @@ def _add_load(sums: _Sums, start: datetime, end: datetime, dims_of: dict[int, Di
         close(ticket_id, until)
 
 
+SEARCH_EVENTS = ("kb.search", "kb.search_failed", "kb.deflected")
+
+
+def _search_rows(tenant: Tenant, day: date, start: datetime, end: datetime) -> list[SearchRollup]:
+    totals = SearchRollup(tenant=tenant, day=day, query="")
+    failed: Counter[str] = Counter()
+    rows = AnalyticsEvent.objects.filter(
+        name__in=SEARCH_EVENTS, occurred_at__gte=start, occurred_at__lt=end
+    ).values_list("name", "payload")
+    for name, payload in rows:
+        if name == "kb.deflected":
+            totals.deflected += 1
+            continue
+        totals.searches += 1
+        if name == "kb.search_failed":
+            totals.failed += 1
+            query = " ".join(str((payload or {}).get("query", "")).lower().split())[:200]
+            if query:
+                failed[query] += 1
+    out = [SearchRollup(tenant=tenant, day=day, query=q, failed=n) for q, n in failed.items()]
+    return [totals, *out] if totals.searches or totals.deflected else out
+
+
 def rollup_day(*, tenant: Tenant, day: date) -> int:
     """Recompute one day's rollup rows; returns how many rows it wrote."""
     start, end = day_bounds(day)
@@ -203,7 +228,9 @@ def rollup_day(*, tenant: Tenant, day: date) -> int:
     with transaction.atomic():
         DailyRollup.objects.filter(day=day).delete()
         SlaRollup.objects.filter(day=day).delete()
+        SearchRollup.objects.filter(day=day).delete()
         DailyRollup.objects.bulk_create(rows)
+        SearchRollup.objects.bulk_create(_search_rows(tenant, day, start, end))
         SlaRollup.objects.bulk_create(
             SlaRollup(tenant=tenant, day=day, policy_id=policy, total=total, met=met)
             for policy, (total, met) in sums.sla.items()
@@ -231,6 +258,7 @@ def _days_touched(new_events: list[AnalyticsEvent]) -> set[date]:
 
 def rollup_refresh(*, tenant: Tenant, max_events: int = 50_000) -> dict[str, Any]:
     """Bring the tenant's rollup up to date with its event log. Idempotent."""
+    writer.flush()  # this process's pending log rows first
     state, _ = RollupState.objects.get_or_create(tenant=tenant)
     new_events = list(
         AnalyticsEvent.objects.filter(pk__gt=state.last_event_id).order_by("pk")[:max_events]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from analytics import metrics
 from analytics.facts import RESOLVED, TicketFacts, tickets_facts
 from analytics.filters import Filters, Period
 from analytics.grouping import rollup_filtered, rollup_grouped
-from analytics.models import AnalyticsEvent, RollupState, SlaRollup, SurveyAnswer
+from analytics.models import RollupState, SearchRollup, SlaRollup, SurveyAnswer
 from analytics.rollup import COUNTERS, day_bounds
 from analytics.surveys import analytics_settings_get
 from helpdesk.models import Membership, Tenant
@@ -103,24 +102,22 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
 
 
 def _searches(period: Period) -> dict[str, Any]:
-    start, end = period_bounds(period)
-    window = AnalyticsEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    counts = dict(
-        window.filter(name__in=("kb.search", "kb.search_failed", "kb.deflected"))
-        .values_list("name")
-        .annotate(n=Count("id"))
-        .values_list("name", "n")
+    """Help-center search counts and the top failed queries, from the search rollup."""
+    window = SearchRollup.objects.filter(day__gte=period.start, day__lte=period.end)
+    totals = window.filter(query="").aggregate(
+        searches=Sum("searches"), failed=Sum("failed"), deflected=Sum("deflected")
     )
-    failed = Counter[str]()
-    for payload in window.filter(name="kb.search_failed").values_list("payload", flat=True)[:5000]:
-        query = str((payload or {}).get("query", "")).strip().lower()
-        if query:
-            failed[query] += 1
+    top = (
+        window.exclude(query="")
+        .values("query")
+        .annotate(count=Sum("failed"))
+        .order_by("-count", "query")[:10]
+    )
     return {
-        "searches": counts.get("kb.search", 0) + counts.get("kb.search_failed", 0),
-        "failed_searches": counts.get("kb.search_failed", 0),
-        "deflected": counts.get("kb.deflected", 0),
-        "top_failed_searches": [{"query": q, "count": n} for q, n in failed.most_common(10)],
+        "searches": totals["searches"] or 0,
+        "failed_searches": totals["failed"] or 0,
+        "deflected": totals["deflected"] or 0,
+        "top_failed_searches": [{"query": r["query"], "count": r["count"]} for r in top],
     }
 
 

@@ -137,6 +137,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 # Analytics: how often the daily pre-aggregates catch up with the event log (seconds).
 ANALYTICS_ROLLUP_SECONDS = env.int("ANALYTICS_ROLLUP_SECONDS", default=300)
+# Analytics: write the event log from a background thread in batches (off the request path).
+ANALYTICS_EVENT_LOG_ASYNC = env.bool("ANALYTICS_EVENT_LOG_ASYNC", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -179,3 +179,34 @@ def test_flags_a_low_channel_and_a_multi_channel_drop(seat_a: Seat) -> None:
     assert body["flags"][0]["message"] == (
         "CSAT on sms is 60.0%, 30.0 points below the other channels (90.0%)."
     )
+
+
+def test_search_events_give_deflection_and_top_failed_searches(
+    seat_a: Seat, django_capture_on_commit_callbacks: Any
+) -> None:
+    from analytics.tests.journey import at, clock
+    from helpdesk.events import event_publish
+
+    tenant = seat_a.tenant
+    with tenant_scope(tenant):
+        with clock(at(10), django_capture_on_commit_callbacks):
+            for name, query in (
+                ("kb.search", "refund"),
+                ("kb.search_failed", "Reset  Password"),
+                ("kb.search_failed", "reset password"),
+                ("kb.search_failed", "invoice pdf"),
+                ("kb.deflected", ""),
+            ):
+                event_publish(tenant_id=tenant.pk, name=name, payload={"query": query})
+        rollup_refresh(tenant=tenant)
+    body = seat_a.client().get(f"/api/v1/analytics/summary/?{RANGE}").json()
+    assert body["search"] == {
+        "searches": 4,
+        "failed_searches": 3,
+        "deflected": 1,
+        "top_failed_searches": [
+            {"query": "reset password", "count": 2},
+            {"query": "invoice pdf", "count": 1},
+        ],
+    }
+    assert body["headline"]["deflection_rate"] == 100.0  # 1 deflection, no ticket
