@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, Sum
@@ -243,7 +243,7 @@ def summary_get(*, tenant: Tenant, period: Period, filters: Filters) -> dict[str
         "headline": headline,
         "previous": previous,
         "change": {k: _change(v, previous.get(k)) for k, v in headline.items() if k in previous},
-        "series": [{"day": r["day"].isoformat(), **_row_metrics(r)} for r in grouped["day"]],
+        "series": _series(period, grouped["day"]),
         "breakdowns": breakdowns,
         "sla_by_policy": _sla_by_policy(period),
         "search": searches,
@@ -255,6 +255,13 @@ def summary_get(*, tenant: Tenant, period: Period, filters: Filters) -> dict[str
             "note": "Daily pre-aggregates, refreshed every few minutes.",
         },
     }
+
+
+def _series(period: Period, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per day of the period; days without data count zero."""
+    by_day = {r["day"]: r for r in rows}
+    days = (period.start + timedelta(days=i) for i in range(period.days))
+    return [{"day": d.isoformat(), **_row_metrics(by_day.get(d, {}))} for d in days]
 
 
 def _sla_by_policy(period: Period) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from analytics.filters import Filters, Period, filters_parse, period_parse, tiers_known
 from analytics.models import RollupState
@@ -95,6 +96,7 @@ def dashboard_page(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     context |= {
         "summary": summary,
         "period": period,
+        "refreshed_at": parse_datetime(summary["freshness"]["refreshed_at"] or ""),
         "from_value": period.start.isoformat(),
         "to_value": period.end.isoformat(),
         "filters": filters,
