@@ -10,7 +10,7 @@ only thing the public page needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -113,20 +113,17 @@ def _skip(request: SurveyRequest, reason: str) -> SurveyRequest:
     return request
 
 
-def survey_request_create(*, ticket: Ticket) -> SurveyRequest | None:
-    """Invite the customer of a resolved ticket; None if this ticket already had its chance."""
+def survey_request_build(*, ticket: Ticket, at: datetime | None = None) -> SurveyRequest:
+    """An unsaved invitation for a resolved ticket, with the context answers report under."""
     tenant = ticket.tenant
     config = analytics_settings_get(tenant=tenant)
-    if not config.surveys_enabled or SurveyRequest.objects.filter(ticket_id=ticket.pk).exists():
-        return None
-    now = timezone.now()
-    customer_id = canonical_customer_id(ticket.customer_id)
+    now = at or timezone.now()
     last = _last_inbound(ticket)
-    request = SurveyRequest(
+    return SurveyRequest(
         tenant=tenant,
         survey=survey_default(tenant=tenant),
         ticket_id=ticket.pk,
-        customer_id=customer_id,
+        customer_id=canonical_customer_id(ticket.customer_id),
         channel_id=last.channel_id if last else None,
         channel_kind=last.channel_kind if last else "",
         member_id=ticket.assignee_id,
@@ -136,12 +133,22 @@ def survey_request_create(*, ticket: Ticket) -> SurveyRequest | None:
         created_at=now,
         expires_at=now + timedelta(days=config.survey_link_days),
     )
+
+
+def survey_request_create(*, ticket: Ticket) -> SurveyRequest | None:
+    """Invite the customer of a resolved ticket; None if this ticket already had its chance."""
+    tenant = ticket.tenant
+    config = analytics_settings_get(tenant=tenant)
+    if not config.surveys_enabled or SurveyRequest.objects.filter(ticket_id=ticket.pk).exists():
+        return None
+    request = survey_request_build(ticket=ticket)
+    now = request.created_at
     try:
         with transaction.atomic():
-            if last is None:
+            if request.channel_id is None:
                 return _skip(request, "no inbound channel to answer on")
             recent = SurveyRequest.objects.filter(
-                customer_id__in=_customer_ids(customer_id),
+                customer_id__in=_customer_ids(request.customer_id),
                 status__in=[SurveyRequestStatus.SENT, SurveyRequestStatus.ANSWERED],
                 created_at__gte=now - timedelta(days=config.survey_throttle_days),
             )
@@ -162,7 +169,7 @@ def survey_request_create(*, ticket: Ticket) -> SurveyRequest | None:
                     "channel_id": request.channel_id,
                     "text": text,
                     "request": request.pk,
-                    "customer": customer_id,
+                    "customer": request.customer_id,
                     "channel_kind": request.channel_kind,
                 },
                 broadcast=False,

@@ -13,10 +13,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from analytics.filters import Filters, Period, filters_parse, period_parse, tiers_known
+from analytics.filters import Filters, Period, filters_parse, period_parse
 from analytics.models import RollupState
 from analytics.rollup import rollup_refresh
 from analytics.selectors import DRILLS, drill_tickets, summary_get
+from customers.models import Organization
 from helpdesk.errors import DomainError
 from helpdesk.models import Membership, Role
 from inbox.models import ChannelKind
@@ -70,7 +71,7 @@ def _choices() -> dict[str, Any]:
             (m.pk, m.display_name)
             for m in Membership.objects.filter(is_active=True).select_related("user").order_by("pk")
         ],
-        "tiers": tiers_known(),
+        "tiers": sorted(set(Organization.objects.exclude(tier="").values_list("tier", flat=True))),
     }
 
 
@@ -93,6 +94,9 @@ def dashboard_page(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     _refresh_if_stale(request)
     summary = summary_get(tenant=request.tenant, period=period, filters=filters)  # type: ignore[attr-defined]
     headline = summary["headline"]
+    context["tiers"] = sorted(
+        set(context["tiers"]) | {r["tier"] for r in summary["breakdowns"]["tier"] if r["tier"]}
+    )
     context |= {
         "summary": summary,
         "period": period,
