@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ _PARAMS = [
 ]
 
 
-@extend_schema(tags=["analytics"], parameters=_PARAMS)
+@extend_schema(tags=["analytics"], parameters=_PARAMS, responses=OpenApiTypes.OBJECT)
 class AnalyticsSummaryView(TenantAPIView):
     read_role = Role.MANAGER
 

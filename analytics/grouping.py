@@ -6,13 +6,14 @@ grouping. Both return the same shape: ``{grouping name: [row dict, ...]}``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet, Sum
 
-from analytics.models import DailyRollup
+from analytics.models import CubeDim, DailyCube, DailyRollup
 from analytics.rollup import COUNTERS
 
 GROUPINGS: dict[str, tuple[str, ...]] = {
@@ -87,3 +88,44 @@ def rollup_grouped(
     if connection.vendor == "postgresql":
         return _postgres(qs, groupings)
     return _orm(qs, groupings)
+
+
+def _multi(key: str) -> bool:
+    return key == "1"
+
+
+_CUBE_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
+    CubeDim.CHANNEL: ("channel", "channel_kind", str),
+    CubeDim.TEAM: ("team", "team_id", int),
+    CubeDim.AGENT: ("agent", "member_id", int),
+    CubeDim.TIER: ("tier", "tier", str),
+    CubeDim.MULTI: ("multi", "multi_channel", _multi),
+}
+
+
+def cube_grouped(*, start: date, end: date) -> dict[str, list[dict[str, Any]]]:
+    """The unfiltered groupings of ``rollup_grouped``, from the per-dimension cube."""
+    window = DailyCube.objects.filter(day__gte=start, day__lte=end)
+    sums = {name: Sum(name) for name in COUNTERS}
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in GROUPINGS}
+    for found in window.values("dim", "key").annotate(**sums).order_by("dim", "key"):
+        row: dict[str, Any] = dict(found)
+        dim, key = row.pop("dim"), row.pop("key")
+        if dim == CubeDim.ALL:
+            out["total"].append(row)
+            continue
+        name, column, convert = _CUBE_KEYS[dim]
+        out[name].append({column: convert(key), **row})
+    if not out["total"]:
+        out["total"] = [dict.fromkeys(COUNTERS)]
+    out["day"] = list(window.filter(dim=CubeDim.ALL).values("day", *COUNTERS).order_by("day"))
+    out["agent_day"] = [
+        {"day": r["day"], "member_id": int(r["key"]), "replies": r["replies"]}
+        for r in window.filter(dim=CubeDim.AGENT, replies__gt=0)
+        .exclude(key="0")
+        .values("day", "key", "replies")
+    ]
+    for name, keys in GROUPINGS.items():
+        if keys and name not in ("day", "agent_day"):
+            out[name].sort(key=lambda r, keys=keys: tuple(r[k] for k in keys))  # type: ignore[misc]
+    return out

@@ -22,6 +22,8 @@ from analytics.eventlog import writer
 from analytics.facts import RESOLVED, Dims, TicketFacts, day_of, tickets_facts
 from analytics.models import (
     AnalyticsEvent,
+    CubeDim,
+    DailyCube,
     DailyRollup,
     RollupState,
     SearchRollup,
@@ -225,7 +227,26 @@ def rollup_day(*, tenant: Tenant, day: date) -> int:
         for dims, values in sums.rows.items()
         if any(values.values())
     ]
+    cube: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for dims, values in sums.rows.items():
+        for key in (
+            (CubeDim.ALL, ""),
+            (CubeDim.CHANNEL, dims.channel_kind),
+            (CubeDim.TEAM, str(dims.team_id)),
+            (CubeDim.AGENT, str(dims.member_id)),
+            (CubeDim.TIER, dims.tier),
+            (CubeDim.MULTI, "1" if dims.multi_channel else "0"),
+        ):
+            total = cube[key]
+            for name, value in values.items():
+                total[name] += value
     with transaction.atomic():
+        DailyCube.objects.filter(day=day).delete()
+        DailyCube.objects.bulk_create(
+            DailyCube(tenant=tenant, day=day, dim=dim, key=key, **values)
+            for (dim, key), values in cube.items()
+            if any(values.values())
+        )
         DailyRollup.objects.filter(day=day).delete()
         SlaRollup.objects.filter(day=day).delete()
         SearchRollup.objects.filter(day=day).delete()

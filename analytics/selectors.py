@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from analytics import metrics
 from analytics.facts import RESOLVED, TicketFacts, tickets_facts
 from analytics.filters import Filters, Period
-from analytics.grouping import rollup_filtered, rollup_grouped
+from analytics.grouping import cube_grouped, rollup_filtered, rollup_grouped
 from analytics.models import RollupState, SearchRollup, SlaRollup, SurveyAnswer
 from analytics.rollup import COUNTERS, day_bounds
 from analytics.surveys import analytics_settings_get
@@ -182,17 +182,21 @@ def _flags(
 def summary_get(*, tenant: Tenant, period: Period, filters: Filters) -> dict[str, Any]:
     """Every number of the dashboard for a period and filters (from the daily rollup)."""
     where = _rollup_filters(filters)
-    grouped = rollup_grouped(rollup_filtered(start=period.start, end=period.end, filters=where))
     prev_period = period.previous()
-    prev = rollup_grouped(
-        rollup_filtered(start=prev_period.start, end=prev_period.end, filters=where),
-        {
-            "total": (),
-            "agent": ("member_id",),
-            "agent_day": ("day", "member_id"),
-            "multi": ("multi_channel",),
-        },
-    )
+    if where:
+        grouped = rollup_grouped(rollup_filtered(start=period.start, end=period.end, filters=where))
+        prev = rollup_grouped(
+            rollup_filtered(start=prev_period.start, end=prev_period.end, filters=where),
+            {
+                "total": (),
+                "agent": ("member_id",),
+                "agent_day": ("day", "member_id"),
+                "multi": ("multi_channel",),
+            },
+        )
+    else:  # no filter: the per-dimension cube holds every grouping, already summed per day
+        grouped = cube_grouped(start=period.start, end=period.end)
+        prev = cube_grouped(start=prev_period.start, end=prev_period.end)
 
     def head(g: dict[str, list[dict[str, Any]]], p: Period) -> dict[str, Any]:
         agents = sum(1 for r in g["agent"] if r["member_id"] and (r["load_seconds"] or 0) > 0)

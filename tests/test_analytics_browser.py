@@ -3,7 +3,6 @@ and applies a filter; the screenshot lands in artifacts/screenshots/ to be looke
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +35,12 @@ def dashboard_data(
     return tenant.slug, manager.user.email
 
 
-def test_manager_reads_the_dashboard(live_server: Any, dashboard_data: tuple[str, str]) -> None:
+def test_manager_reads_the_dashboard(
+    live_server: Any, dashboard_data: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the live server thread is plain sync
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     slug, email = dashboard_data
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:

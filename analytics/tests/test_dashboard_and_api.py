@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from analytics.models import AnalyticsEvent, DailyRollup
+from analytics.models import AnalyticsEvent, DailyCube, DailyRollup
 from analytics.rollup import rollup_refresh
 from analytics.tests.journey import Journey, journey_build
 from helpdesk.models import Role
@@ -162,15 +162,12 @@ def test_flags_a_low_channel_and_a_multi_channel_drop(seat_a: Seat) -> None:
             ("chat", False, 10, 9),
             ("sms", True, 10, 6),
         ):
+            values = {"csat_count": answers, "csat_satisfied": satisfied, "csat_sum": satisfied * 5}
             DailyRollup.objects.create(
-                tenant=seat_a.tenant,
-                day=day,
-                channel_kind=channel,
-                multi_channel=multi,
-                csat_count=answers,
-                csat_satisfied=satisfied,
-                csat_sum=satisfied * 5,
+                tenant=seat_a.tenant, day=day, channel_kind=channel, multi_channel=multi, **values
             )
+            for dim, key in (("channel", channel), ("multi", "1" if multi else "0")):
+                DailyCube.objects.create(tenant=seat_a.tenant, day=day, dim=dim, key=key, **values)
     body = seat_a.client().get(f"/api/v1/analytics/summary/?{RANGE}").json()
     assert [(f["kind"], f.get("channel")) for f in body["flags"]] == [
         ("channel_csat_low", "sms"),

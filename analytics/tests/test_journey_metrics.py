@@ -183,3 +183,22 @@ def test_a_reopened_ticket_leaves_its_old_resolution_day(
         headline = summary_get(tenant=journey.tenant, period=ONE_DAY, filters=Filters())["headline"]
     assert headline["tickets_resolved"] == 1
     assert headline["fcr_rate"] == 0.0
+
+
+def test_the_cube_and_the_fine_rollup_agree(journey: Journey) -> None:
+    from analytics.grouping import cube_grouped, rollup_filtered, rollup_grouped
+
+    day = date(2026, 11, 2)
+    with tenant_scope(journey.tenant):
+        fine = rollup_grouped(rollup_filtered(start=day, end=day, filters={}))
+        cube = cube_grouped(start=day, end=day)
+    assert set(cube) == set(fine)
+
+    def staffed(rows: list[dict[str, Any]]) -> list[tuple]:
+        return [(r["day"], r["member_id"], r["replies"]) for r in rows if r["member_id"]]
+
+    assert staffed(cube.pop("agent_day")) == staffed(fine.pop("agent_day"))
+    for name in fine:
+        assert [{k: v or 0 for k, v in r.items()} for r in cube[name]] == [
+            {k: v or 0 for k, v in r.items()} for r in fine[name]
+        ], name
