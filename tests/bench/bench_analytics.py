@@ -104,8 +104,7 @@ def setup_tenant() -> tuple[Tenant, Membership, list[int], list[int]]:
     return tenant, manager, agents, teams
 
 
-def load(tenant: Tenant, agents: list[int], teams: list[int], tickets: int, events_n: int,
-         budget: float) -> dict[str, object]:
+def load(tenant: Tenant, agents: list[int], teams: list[int], tickets: int) -> dict[str, object]:
     t = tenant.pk
     started = time.perf_counter()
     wipe(t)
@@ -149,8 +148,15 @@ def load(tenant: Tenant, agents: list[int], teams: list[int], tickets: int, even
         TenantCounter.objects.update_or_create(
             tenant=tenant, name="ticket", defaults={"value": tickets + 1000}
         )
+    return {"tickets_seconds": round(time.perf_counter() - started, 1)}
+
+
+def load_analytics(tenant: Tenant, events_n: int, budget: float) -> dict[str, object]:
+    t = tenant.pk
+    for table in ("analytics_dailyrollup", "analytics_dailycube", "analytics_slarollup",
+                  "analytics_searchrollup", "analytics_analyticsevent", "analytics_rollupstate"):
+        sql(f"DELETE FROM {table} WHERE tenant_id = %s", [t])
     tickets_loaded = scalar("SELECT count(*) FROM inbox_ticket WHERE tenant_id=%s", [t])
-    tickets_seconds = time.perf_counter() - started
     # Raw events, in chunks of 1M, until the budget runs out.
     names = ["message.inbound", "message.outbound", "ticket.updated", "ticket.status",
              "ticket.created", "kb.search", "kb.search_failed", "message.status"]
@@ -231,7 +237,31 @@ def load(tenant: Tenant, agents: list[int], teams: list[int], tickets: int, even
            GROUP BY 2, 3""",
         {"t": t},
     )
-    sql("ANALYZE analytics_dailyrollup; ANALYZE analytics_analyticsevent; ANALYZE inbox_ticket")
+    sql(
+        """INSERT INTO analytics_dailycube (tenant_id, day, dim, key, created, resolved, frt_count,
+               frt_seconds, frt_business_seconds, resolution_seconds, fcr, switched, transferred,
+               sla_total, sla_met, csat_count, csat_satisfied, csat_sum, ces_count, ces_sum,
+               load_seconds, replies)
+           SELECT %(t)s, day,
+                  CASE WHEN GROUPING(channel_kind) = 0 THEN 'channel'
+                       WHEN GROUPING(team_id) = 0 THEN 'team'
+                       WHEN GROUPING(member_id) = 0 THEN 'agent'
+                       WHEN GROUPING(tier) = 0 THEN 'tier'
+                       WHEN GROUPING(multi_channel) = 0 THEN 'multi' ELSE 'all' END,
+                  coalesce(channel_kind, team_id::text, member_id::text, tier,
+                           CASE WHEN GROUPING(multi_channel) = 1 THEN ''
+                                WHEN multi_channel THEN '1' ELSE '0' END),
+                  sum(created), sum(resolved), sum(frt_count), sum(frt_seconds),
+                  sum(frt_business_seconds), sum(resolution_seconds), sum(fcr), sum(switched),
+                  sum(transferred), sum(sla_total), sum(sla_met), sum(csat_count),
+                  sum(csat_satisfied), sum(csat_sum), sum(ces_count), sum(ces_sum),
+                  sum(load_seconds), sum(replies)
+           FROM analytics_dailyrollup WHERE tenant_id = %(t)s
+           GROUP BY day, GROUPING SETS ((), (channel_kind), (team_id), (member_id), (tier),
+                                        (multi_channel))""",
+        {"t": t},
+    )
+    sql("ANALYZE analytics_dailycube; ANALYZE analytics_dailyrollup; ANALYZE analytics_analyticsevent; ANALYZE inbox_ticket")
     RollupState.objects.unscoped().update_or_create(
         tenant=tenant,
         defaults={"last_event_id": AnalyticsEvent.objects.unscoped().order_by("-pk").values_list("pk", flat=True).first() or 0,
@@ -239,7 +269,6 @@ def load(tenant: Tenant, agents: list[int], teams: list[int], tickets: int, even
     )
     return {
         "tickets": tickets_loaded,
-        "tickets_seconds": round(tickets_seconds, 1),
         "events": loaded,
         "events_seconds": round(events_seconds, 1),
         "rollup_seconds": round(time.perf_counter() - rollup_started, 1),
@@ -350,6 +379,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--event-budget", type=float, default=300.0)
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument("--reload-analytics", action="store_true", help="keep tickets, redo the rest")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this on PostgreSQL: set DATABASE_URL to your own database.")
@@ -357,8 +387,11 @@ def main() -> None:
     tenant, manager, agents, teams = setup_tenant()
     have = scalar("SELECT count(*) FROM inbox_ticket WHERE tenant_id=%s", [tenant.pk])
     if args.reload or have < args.tickets:
-        print(f"loading {args.tickets:,} tickets and up to {args.events:,} events ...", flush=True)
-        print(load(tenant, agents, teams, args.tickets, args.events, args.event_budget))
+        print(f"loading {args.tickets:,} tickets ...", flush=True)
+        print(load(tenant, agents, teams, args.tickets))
+    if args.reload or args.reload_analytics or have < args.tickets:
+        print(f"loading up to {args.events:,} events and the rollups ...", flush=True)
+        print(load_analytics(tenant, args.events, args.event_budget))
     print(
         "data: {:,} tickets, {:,} analytics events, {:,} rollup rows".format(
             scalar("SELECT count(*) FROM inbox_ticket WHERE tenant_id=%s", [tenant.pk]),
