@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, connections, transaction
 
 from analytics.models import AnalyticsEvent
 from helpdesk.events import DomainEvent
@@ -141,7 +141,8 @@ class _BackgroundWriter:
                 rows_insert(batch)
             except Exception:
                 logger.exception("analytics event log: %d rows not written", len(batch))
-                close_old_connections()
+            if self.queue.empty():  # idle: hold no connection (this thread's own only)
+                connections.close_all()
             time.sleep(FLUSH_SECONDS)
 
     def flush(self) -> int:
