@@ -138,7 +138,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "imap-channels-poll": {"task": "channels_ingest.imap_channels_poll", "schedule": 60.0},
     "sla-sweep": {"task": "inbox.sla_sweep", "schedule": 30.0},
     "routing-queue-drain": {"task": "inbox.routing_queue_drain", "schedule": 60.0},
+    "analytics-rollup": {"task": "analytics.rollup_refresh_all", "schedule": 300.0},
 }
+# Analytics: how often the daily pre-aggregates catch up with the event log (seconds).
+ANALYTICS_ROLLUP_SECONDS = env.int("ANALYTICS_ROLLUP_SECONDS", default=300)
+# Analytics: write the event log from a background thread in batches (off the request path).
+ANALYTICS_EVENT_LOG_ASYNC = env.bool("ANALYTICS_EVENT_LOG_ASYNC", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

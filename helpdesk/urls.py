@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("inbox.urls")),
     path("", include("channels_ingest.urls")),
     path("", include("routing.urls")),
+    path("", include("analytics.urls")),
 ]
 
 urlpatterns = [
@@ -21,8 +22,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("app/", views.workspace_chooser, name="workspaces"),
+    path("app/<slug:tenant_slug>/analytics/", include("analytics.workspace_urls")),
     path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
     path("app/<slug:tenant_slug>/admin/channels/", include("channels_ingest.workspace_urls")),
+    path("s/", include("analytics.survey_urls")),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("channels_ingest.webhook_urls")),
     path("api/v1/<path:rest>", api_not_found),

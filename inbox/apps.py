@@ -9,6 +9,8 @@ class InboxConfig(AppConfig):
         from helpdesk.events import subscribe
         from inbox import live_actions
         from inbox.subscribers import on_agent_available
+        from inbox.system_messages import survey_message_send
 
         subscribe("routing.agent_available", on_agent_available)
+        subscribe("survey.send", survey_message_send)
         live_actions.register()

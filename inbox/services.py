@@ -134,7 +134,11 @@ def message_record(
         if ticket.first_touch_at is None:
             ticket.first_touch_at = at
             fields.append("first_touch_at")
-    elif direction == Direction.OUTBOUND and ticket.first_response_at is None:
+    elif (
+        direction == Direction.OUTBOUND
+        and author is not None  # automatic messages (survey invitations) are no response
+        and ticket.first_response_at is None
+    ):
         ticket.first_response_at = at
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
@@ -399,12 +403,14 @@ def call_update_apply(*, update: CallUpdate) -> bool:
 def message_reply(
     *,
     ticket: Ticket,
-    author: Membership,
+    author: Membership | None,
     body_text: str,
     internal: bool = False,
     channel_id: int | None = None,
 ) -> Message:
     """An agent's reply (queued for delivery through the channel) or an internal note.
+
+    ``author=None`` is a message the helpdesk sends by itself (a survey invitation).
 
     Without ``channel_id`` the reply leaves through the channel of the customer's latest
     inbound message on this ticket.
@@ -415,7 +421,8 @@ def message_reply(
         note = message_record(
             ticket=ticket, direction=Direction.NOTE, body_text=body_text, author=author
         )
-        note_mentions_publish(note=note, author=author)
+        if author is not None:
+            note_mentions_publish(note=note, author=author)
         return note
     if channel_id is None:
         latest = (

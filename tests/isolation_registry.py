@@ -89,6 +89,21 @@ LIST_ROUTES: dict[str, type[models.Model]] = {
     "macro-list": Macro,
 }
 
+
+def _summary_data(tenant: Tenant) -> None:
+    """Tenant A's tickets, rolled up, so its summary counts are not zero."""
+    from analytics.rollup import rollup_refresh
+
+    TicketFactory(tenant=tenant)
+    rollup_refresh(tenant=tenant)
+
+
+# Aggregate routes: they list no objects but count them. Tenant B must see zero counts at the
+# given JSON path while tenant A sees its own data there.
+SUMMARY_ROUTES: dict[str, tuple[Callable[[Tenant], None], tuple[str, ...]]] = {
+    "analytics-summary": (_summary_data, ("headline", "tickets_created")),
+}
+
 # Bodies that would be valid for tenant A's own client, so a 404 is not a validation error.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("ticket-detail", "patch"): {"status": "solved", "priority": "urgent", "tags": ["x"]},

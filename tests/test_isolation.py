@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from helpdesk.models import TenantOwned
 from helpdesk.tenancy import tenant_scope
-from tests.isolation_registry import BODIES, DETAIL_ROUTES, LIST_ROUTES
+from tests.isolation_registry import BODIES, DETAIL_ROUTES, LIST_ROUTES, SUMMARY_ROUTES
 from tests.seats import Seat
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -66,6 +66,7 @@ def test_every_api_route_is_in_the_matrix() -> None:
     detail = {name for name, (_, p) in routes.items() if needs_object(p)}
     listing = set(routes) - detail
     assert detail - set(DETAIL_ROUTES) == set(), "add these detail routes to isolation_registry"
+    listing -= set(SUMMARY_ROUTES)
     assert listing - set(LIST_ROUTES) == set(), "add these list routes to isolation_registry"
     assert set(DETAIL_ROUTES) <= detail, "stale entries in DETAIL_ROUTES"
 
@@ -105,3 +106,25 @@ def test_list_routes_show_nothing_of_other_tenants(name: str, seat_a: Seat, seat
     assert seen & theirs == set()
     mine = seat_a.client().get(reverse(name)).json()["results"]
     assert {row["id"] for row in mine} & theirs
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARY_ROUTES))
+def test_summary_routes_count_nothing_of_other_tenants(
+    name: str, seat_a: Seat, seat_b: Seat
+) -> None:
+    make, path = SUMMARY_ROUTES[name]
+    with tenant_scope(seat_a.tenant):
+        make(seat_a.tenant)
+    before = tenant_rows(seat_a.tenant.pk)
+
+    def value(client: Any) -> Any:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, response.content
+        found = response.json()
+        for key in path:
+            found = found[key]
+        return found
+
+    assert value(seat_b.client()) == 0
+    assert tenant_rows(seat_a.tenant.pk) == before
+    assert value(seat_a.client()) > 0

@@ -190,7 +190,13 @@ def test_pause_on_pending_resumes_with_the_remaining_time(
         assert ticket.resolution_due_at == clock[0] + timedelta(minutes=220)
         # An agent reply meets the first response in time; solving meets the resolution.
         clock[0] += timedelta(minutes=10)
-        message_record(ticket=ticket, direction=Direction.OUTBOUND, body_text="On it", at=clock[0])
+        message_record(
+            ticket=ticket,
+            direction=Direction.OUTBOUND,
+            body_text="On it",
+            author=seat_a.member,
+            at=clock[0],
+        )
         ticket.refresh_from_db()
         assert ticket.first_response_at == clock[0]
         assert ticket.sla_clock["clocks"]["first_response"]["met_at"] == clock[0].isoformat()

@@ -1,0 +1,39 @@
+"""Messages the helpdesk sends by itself on a ticket, asked for by rooms above the inbox.
+
+``survey.send`` ({ticket, channel_id, text}) comes from analytics after a resolution: the
+invitation leaves through the given channel like a reply, with no author.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from helpdesk.errors import DomainError
+from helpdesk.events import DomainEvent
+from helpdesk.models import Tenant
+from helpdesk.tenancy import tenant_scope
+from inbox.models import Ticket
+from inbox.services import message_reply
+
+logger = logging.getLogger(__name__)
+
+
+def survey_message_send(event: DomainEvent) -> None:
+    payload = event.payload
+    tenant = Tenant.objects.get(pk=event.tenant_id)
+    with tenant_scope(tenant):
+        ticket_id, channel_id = payload.get("ticket"), payload.get("channel_id")
+        if not isinstance(ticket_id, int) or not isinstance(channel_id, int):
+            return
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            return
+        try:
+            message_reply(
+                ticket=ticket,
+                author=None,
+                body_text=str(payload.get("text", "")),
+                channel_id=channel_id,
+            )
+        except DomainError as exc:  # channel switched off since: nothing to send on
+            logger.warning("survey not sent on ticket %s: %s", ticket.pk, exc.message)
