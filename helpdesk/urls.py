@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("helpdesk.api_urls")),
     path("", include("customers.urls")),
     path("", include("inbox.urls")),
+    path("", include("knowledge.urls")),
 ]
 
 urlpatterns = [
@@ -19,7 +20,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("app/", views.workspace_chooser, name="workspaces"),
+    path("app/<slug:tenant_slug>/kb/", include("knowledge.workspace_urls")),
     path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
+    path("help/<slug:tenant_slug>/", include("knowledge.help_urls")),
     path("api/v1/", include(api_v1)),
     path("api/v1/<path:rest>", api_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
