@@ -258,7 +258,7 @@ def sitemap(request: HttpRequest, tenant_slug: str) -> HttpResponse:
             ),
             "lastmod": a.updated_at.date().isoformat(),
         }
-        for a in articles.only("id", "slug", "locale", "updated_at")[:50_000]
+        for a in articles.select_related(None).only("id", "slug", "locale", "updated_at")[:50_000]
     ]
     return render(
         request,

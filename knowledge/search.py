@@ -106,7 +106,9 @@ def article_search(
     best_raw = raw[0][1] if raw else 1.0
     lexical_rel = {pk: (score / best_raw if best_raw > 0 else 0.0) for pk, score in raw}
     cosine: dict[int, float] = {}
+    embedded: frozenset[int] = frozenset()
     if encoder is not None and corpus is not None and corpus.matrix is not None:
+        embedded = corpus.embedded
         vector = encoder.encode([normalized])[0]
         sims = corpus.matrix @ vector
         top = sims.argsort()[::-1][:CANDIDATES]
@@ -122,7 +124,7 @@ def article_search(
     for pk, row in rows.items():
         coverage = _coverage(terms, row["title"], row["body_text"], corpus)
         lexical = coverage * (0.5 + 0.5 * lexical_rel.get(pk, 0.0)) if pk in lexical_rel else 0.0
-        if encoder is not None:
+        if pk in embedded:  # articles whose embedding is not computed yet rank lexically
             semantic = max(cosine.get(pk, 0.0), 0.0)
             score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
         else:
@@ -142,4 +144,5 @@ def article_search(
         for score, pk in scored[:limit]
     ]
     elapsed = (time.perf_counter() - started) * 1000
-    return SearchOutcome(query[:200], normalized, hits, "hybrid" if encoder else "lexical", elapsed)
+    mode = "hybrid" if embedded else "lexical"
+    return SearchOutcome(query[:200], normalized, hits, mode, elapsed)

@@ -39,6 +39,7 @@ class Corpus:
     vocabulary: list[str] = field(default_factory=list)
     matrix: Any = None  # float32 (n, d) of the articles that have an embedding
     matrix_ids: list[int] = field(default_factory=list)
+    embedded: frozenset[int] = frozenset()
     corrections: dict[str, str | None] = field(default_factory=dict)
 
     def correct(self, term: str) -> str | None:
@@ -116,6 +117,7 @@ def _build(
     if vectors:
         import numpy as np
 
+        corpus.embedded = frozenset(corpus.matrix_ids)
         corpus.matrix = np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), -1)
     return corpus
 
