@@ -7,6 +7,9 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest
 
+# Part of every counter's key; tests switch it to start from fresh counters.
+namespace = "kb-rl"
+
 
 def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
@@ -15,7 +18,7 @@ def client_ip(request: HttpRequest) -> str:
 def rate_limited(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit; True once ``key`` made more than ``limit`` hits in the window."""
     bucket = int(time.time() // window_seconds)
-    name = f"kb-rl:{scope}:{key}:{bucket}"
+    name = f"{namespace}:{scope}:{key}:{bucket}"
     cache.add(name, 0, timeout=window_seconds + 5)
     try:
         count = int(cache.incr(name))

@@ -3,18 +3,19 @@ search without contact becomes a ``kb.search_failed`` event; the analytics selec
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from helpdesk.events import DomainEvent, subscribe, unsubscribe
 from helpdesk.tenancy import tenant_scope
 from inbox.services import ticket_open
+from knowledge import ratelimit
 from knowledge.models import SearchLog
 from knowledge.search import article_search
 from knowledge.search_index import corpus_clear
@@ -39,9 +40,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
+def _clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     corpus_clear()
-    cache.clear()
+    monkeypatch.setattr(ratelimit, "namespace", f"kb-rl-{uuid.uuid4().hex}")
     yield
     corpus_clear()
 
