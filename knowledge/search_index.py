@@ -141,5 +141,8 @@ def corpus_get(
 
 
 def corpus_clear() -> None:
+    from knowledge.search_pg import pg_stats_clear
+
     with _lock:
         _corpora.clear()
+    pg_stats_clear()

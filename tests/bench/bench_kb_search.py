@@ -132,6 +132,9 @@ def main() -> int:
                 )
             Article.objects.bulk_create(articles, batch_size=1000)
             print(f"inserted {len(articles):,} articles in {time.perf_counter() - started:.1f} s")
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # as autovacuum would, soon after
+                    cursor.execute("ANALYZE knowledge_article")
             if encoder:
                 import numpy as np
 

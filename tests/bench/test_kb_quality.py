@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 # Held-out split, measured: lexical BM25 (SQLite) and PostgreSQL FTS differ a little.
-LEXICAL_FLOOR = {"sqlite": (0.56, 0.78, 0.66), "postgresql": (0.50, 0.75, 0.60)}
+LEXICAL_FLOOR = {"sqlite": (0.56, 0.78, 0.66), "postgresql": (0.63, 0.80, 0.71)}
 HYBRID_FLOOR = (0.90, 0.98, 0.93)
 
 
