@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "inbox.models.TicketStatus",
         "DeliveryStatusEnum": "inbox.models.DeliveryStatus",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
     },
 }
 
