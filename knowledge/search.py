@@ -1,0 +1,148 @@
+"""Knowledge search: lexical ranking (PostgreSQL FTS + pg_trgm, or BM25 in Python on other
+databases), optionally fused with semantic similarity (hybrid).
+
+Every result carries a score in [0, 1] that means the same on every backend:
+``lexical = coverage * (0.5 + 0.5 * raw / best_raw)``, where coverage is the share of the
+query's terms the article contains, and ``hybrid = w * cosine + (1 - w) * lexical``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+
+from helpdesk.tenancy import tenant_current
+from knowledge.models import Article
+from knowledge.search_index import Corpus, corpus_get
+from knowledge.search_pg import pg_search
+from knowledge.semantic import encoder_get
+from knowledge.text import query_normalize, query_terms, snippet, tokens, words
+
+CANDIDATES = 50
+SEMANTIC_WEIGHT = 0.85  # w, tuned on the training split of the stackfaq corpus
+MAX_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    title: str
+    snippet: str
+    score: float
+    locale: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    query: str
+    normalized_query: str
+    hits: list[SearchHit]
+    mode: str  # "lexical" | "hybrid" | "empty"
+    elapsed_ms: float
+
+
+def search_mode_default() -> str:
+    return "hybrid" if encoder_get() is not None else "lexical"
+
+
+def _lexical_raw(
+    corpus: Corpus | None, normalized: str, terms: list[str], locale: str | None, published: bool
+) -> list[tuple[int, float]]:
+    if connection.vendor == "postgresql":
+        return pg_search(
+            tenant_id=tenant_current().pk,
+            words=words(normalized)[:24],
+            locale=locale,
+            published_only=published,
+            limit=CANDIDATES,
+        )
+    assert corpus is not None
+    return corpus.bm25(terms, CANDIDATES)
+
+
+def _coverage(terms: list[str], title: str, body_text: str, corpus: Corpus | None) -> float:
+    if not terms:
+        return 0.0
+    present = set(tokens(title)) | set(tokens(body_text))
+    found = 0
+    for term in terms:
+        known = corpus.correct(term) if corpus is not None else term
+        if term in present or (known is not None and known in present):
+            found += 1
+    return found / len(terms)
+
+
+def article_search(
+    *,
+    query: str,
+    locale: str | None = None,
+    limit: int = 10,
+    published_only: bool = True,
+    mode: str | None = None,
+) -> SearchOutcome:
+    """The active tenant's articles best matching ``query``, best first."""
+    started = time.perf_counter()
+    normalized = query_normalize(query)
+    terms = query_terms(normalized)
+    limit = max(1, min(limit, MAX_LIMIT))
+    mode = mode or search_mode_default()
+    encoder = encoder_get() if mode == "hybrid" else None
+    if not normalized:
+        return SearchOutcome(query[:200], "", [], "empty", 0.0)
+    on_pg = connection.vendor == "postgresql"
+    corpus = None
+    if not on_pg or encoder is not None:
+        corpus = corpus_get(
+            tenant_id=tenant_current().pk,
+            locale=locale,
+            published_only=published_only,
+            semantic=encoder is not None,
+            lexical=not on_pg,
+        )
+    raw = _lexical_raw(corpus, normalized, terms, locale, published_only)
+    best_raw = raw[0][1] if raw else 1.0
+    lexical_rel = {pk: (score / best_raw if best_raw > 0 else 0.0) for pk, score in raw}
+    cosine: dict[int, float] = {}
+    embedded: frozenset[int] = frozenset()
+    if encoder is not None and corpus is not None and corpus.matrix is not None:
+        embedded = corpus.embedded
+        vector = encoder.encode([normalized])[0]
+        sims = corpus.matrix @ vector
+        top = sims.argsort()[::-1][:CANDIDATES]
+        cosine = {corpus.matrix_ids[i]: float(sims[i]) for i in top}
+    candidate_ids = list(dict.fromkeys([*lexical_rel, *cosine]))
+    rows = {
+        row["id"]: row
+        for row in Article.objects.filter(pk__in=candidate_ids).values(
+            "id", "title", "body_text", "locale", "slug"
+        )
+    }
+    scored: list[tuple[float, int]] = []
+    for pk, row in rows.items():
+        coverage = _coverage(terms, row["title"], row["body_text"], corpus)
+        lexical = coverage * (0.5 + 0.5 * lexical_rel.get(pk, 0.0)) if pk in lexical_rel else 0.0
+        if pk in embedded:  # articles whose embedding is not computed yet rank lexically
+            semantic = max(cosine.get(pk, 0.0), 0.0)
+            score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        else:
+            score = lexical
+        if score > 0:
+            scored.append((score, pk))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    hits = [
+        SearchHit(
+            id=pk,
+            title=rows[pk]["title"],
+            snippet=snippet(rows[pk]["body_text"], terms),
+            score=round(score, 4),
+            locale=rows[pk]["locale"],
+            slug=rows[pk]["slug"],
+        )
+        for score, pk in scored[:limit]
+    ]
+    elapsed = (time.perf_counter() - started) * 1000
+    mode = "hybrid" if embedded else "lexical"
+    return SearchOutcome(query[:200], normalized, hits, mode, elapsed)
