@@ -16,6 +16,7 @@ from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.services import counter_next
+from inbox.attachments import attachment_store, call_store
 from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
 from inbox.models import (
     STATUS_RANK,
@@ -29,7 +30,7 @@ from inbox.models import (
     TicketStatus,
     TicketTag,
 )
-from inbox.outbound import channel_info
+from inbox.outbound import ChannelInfo, channel_info
 from inbox.rules import ticket_rules_apply
 from inbox.threading import inbound_thread
 from routing.models import Team
@@ -294,6 +295,10 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
         },
         metadata={**inbound.metadata, "sender": {"kind": sender.kind, "value": sender.value}},
     )
+    for attachment in inbound.attachments:
+        attachment_store(message=message, attachment=attachment)
+    if inbound.call is not None:
+        call_store(message=message, call=inbound.call)
     ticket_rules_apply(ticket=ticket, message=message, created=created)
     return message
 
@@ -381,6 +386,8 @@ def message_reply(
         raise DomainError("No channel with this id.", field="channel_id")
     if not info.is_active:
         raise DomainError(f"The channel '{info.name}' is switched off.", field="channel_id")
+    if info.reply_window is not None:
+        _reply_window_check(ticket=ticket, info=info)
     message = message_record(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -396,6 +403,26 @@ def message_reply(
         payload={"id": message.pk, "ticket": ticket.pk, "channel": info.id},
     )
     return message
+
+
+def _reply_window_check(*, ticket: Ticket, info: ChannelInfo) -> None:
+    """Refuse free text the channel would reject: the customer last wrote too long ago."""
+    assert info.reply_window is not None
+    last = (
+        Message.objects.filter(
+            customer_id=ticket.customer_id, channel_id=info.id, direction=Direction.INBOUND
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None or timezone.now() - last > info.reply_window:
+        hours = int(info.reply_window.total_seconds() // 3600)
+        raise DomainError(
+            f"The customer has not written on '{info.name}' in the last {hours} hours, so "
+            "this channel only accepts an approved template; reply on another channel.",
+            field="channel_id",
+        )
 
 
 def message_delivery_record(
