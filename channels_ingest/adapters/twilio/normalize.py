@@ -7,8 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from channels_ingest.adapters.base import ChannelContext, Normalized, NormalizeError
-from channels_ingest.adapters.base import WebhookRejected
+from channels_ingest.adapters.base import (
+    ChannelContext,
+    Normalized,
+    NormalizeError,
+    WebhookRejected,
+)
 from channels_ingest.adapters.twilio.media import MediaRefused, media_fetch
 from channels_ingest.adapters.twilio.signature import FormParams, form_params
 from customers.identity_values import is_anonymous_caller
@@ -55,8 +59,10 @@ ERROR_CODES = {
 
 
 def error_text(code: str) -> str:
-    return f"Twilio error {code}: {ERROR_CODES[code]}" if code in ERROR_CODES else (
-        f"Twilio error {code}" if code else ""
+    return (
+        f"Twilio error {code}: {ERROR_CODES[code]}"
+        if code in ERROR_CODES
+        else (f"Twilio error {code}" if code else "")
     )
 
 

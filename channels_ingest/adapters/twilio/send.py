@@ -51,13 +51,14 @@ def message_send(channel: ChannelContext, message: OutboundMessage) -> SendResul
             to=_address(channel, message.to),
             from_=str(channel.config["phone_number"]),
             body=message.body_text,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
     except TwilioRestException as exc:
         code = str(exc.code or "")
         hint = f" ({ERROR_CODES[code]})" if code in ERROR_CODES else ""
+        detail = str(exc.msg).removeprefix("Unable to create record: ")
         raise DeliveryError(
-            f"Twilio error {code or '-'}{hint}: {exc.msg} (HTTP {exc.status})",
+            f"Twilio error {code or '-'}{hint}: {detail} (HTTP {exc.status})",
             retryable=exc.status >= 500 or exc.status == 429,
         ) from exc
     except requests.RequestException as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import parse_qs
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 from twilio.request_validator import RequestValidator
 
 from channels_ingest.adapters.twilio.tests.support import (
+    ACCOUNT_SID,
     AUTH_TOKEN,
     FORM,
     fixture,
@@ -81,9 +83,8 @@ def test_mms_media_is_fetched_with_the_account_credentials_and_stored(
         "MM4b8e2f6a0c1d3e5f7a9b0c2d4e6f8a1b/Media/ME9f8e7d6c5b4a39281706f5e4d3c2b1a0",
     ]
     # HTTP basic auth with the channel's account SID and auth token.
-    assert double.requests[0].headers["Authorization"] == (
-        "Basic QUMzZjFkMGEyYjRjNmU4ZjBhMWIyYzNkNGU1ZjZhN2I4Yzo5YzhiN2E2ZjVlNGQzYzJiMWEwZjllOGQ3YzZiNWE0Zg=="
-    )
+    credentials = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    assert double.requests[0].headers["Authorization"] == f"Basic {credentials}"
     with tenant_scope(channel.tenant):
         stored = list(
             Attachment.objects.filter(message=message)
@@ -190,7 +191,9 @@ def test_redelivery_is_acknowledged_and_changes_nothing(
 ) -> None:
     channel = make_channel(seat_a, "sms")
     body = fixture("inbound__sms.txt")
-    check_webhook(channel, body, signer, content_type=FORM, capture=django_capture_on_commit_callbacks)
+    check_webhook(
+        channel, body, signer, content_type=FORM, capture=django_capture_on_commit_callbacks
+    )
     again = check_webhook(
         channel, body, signer, content_type=FORM, capture=django_capture_on_commit_callbacks
     )
