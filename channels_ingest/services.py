@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from channels_ingest.adapters.base import NormalizeError
@@ -121,6 +121,7 @@ def event_process(*, event_id: int) -> str:
         )
         if event is None:  # done already, or another worker holds it
             return "skipped"
+        _commit_without_waiting_for_disk()
         event.attempts += 1
         adapter = adapter_for(event.channel.provider)
         try:
@@ -148,6 +149,18 @@ def event_process(*, event_id: int) -> str:
             update_fields=["state", "attempts", "next_attempt_at", "last_error", "processed_at"]
         )
         return str(event.state)
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """Processing may commit asynchronously (PostgreSQL ``synchronous_commit = off``).
+
+    The event's new state and the rows it produced commit together, so a commit lost in a
+    crash leaves the event pending and the sweeper processes it again: still exactly once.
+    Only the webhook's insert must be durable before its 200, and it keeps the default.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _apply(*, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate) -> None:
