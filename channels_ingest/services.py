@@ -173,13 +173,29 @@ def _apply(*, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate) 
 
 
 def events_due(
-    *, limit: int = 500, grace: timedelta = timedelta(seconds=30)
+    *,
+    limit: int = 500,
+    grace: timedelta = timedelta(seconds=30),
+    lease: timedelta = timedelta(minutes=2),
 ) -> list[tuple[int, int]]:
-    """``(tenant_id, event_id)`` of events left unprocessed past the grace period."""
-    cutoff = timezone.now() - grace
-    return list(
-        InboundEvent.objects.unscoped()  # the sweeper serves every tenant
-        .filter(state__in=[EventState.PENDING, EventState.RETRY], next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("tenant_id", "id")[:limit]
-    )
+    """``(tenant_id, event_id)`` of events left unprocessed past the grace period.
+
+    Each one handed out is not handed out again for ``lease``: a backlog the workers are
+    still draining is re-queued once, not on every sweep.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            InboundEvent.objects.unscoped()  # the sweeper serves every tenant
+            .select_for_update(skip_locked=True)
+            .filter(
+                state__in=[EventState.PENDING, EventState.RETRY],
+                next_attempt_at__lte=now - grace,
+            )
+            .order_by("next_attempt_at")
+            .values_list("tenant_id", "id")[:limit]
+        )
+        InboundEvent.objects.unscoped().filter(pk__in=[pk for _, pk in due]).update(
+            next_attempt_at=now + lease - grace
+        )
+    return due

@@ -9,7 +9,7 @@ default the ``hd_issue3twilio`` database and Redis db 3)::
    again after processing; exactly one InboundEvent and one Message each must remain.
 2. Crashes: ``--webhooks`` distinct signed webhooks are posted while the Celery worker's
    processes are SIGKILLed repeatedly and the whole worker is killed once and restarted. The
-   sweeper (run here every few seconds, as beat would) re-queues whatever the dead processes
+   sweeper (run here every 10 seconds, as beat does every 30) re-queues whatever the dead processes
    held. Every webhook must end as exactly one message.
 """
 
@@ -55,7 +55,7 @@ def wait_for(target: h.Target, expected: int, timeout: float, sweep: bool = Fals
     while time.perf_counter() - start < timeout:
         if counts(target)[0] >= expected:
             break
-        if sweep and time.perf_counter() - last_sweep > 5:
+        if sweep and time.perf_counter() - last_sweep > 10:
             inbound_events_sweep()
             last_sweep = time.perf_counter()
         time.sleep(0.25)
