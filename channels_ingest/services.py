@@ -115,7 +115,7 @@ def event_process(*, event_id: int) -> str:
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(skip_locked=True)
-            .select_related("channel")
+            .select_related("channel__tenant")
             .filter(pk=event_id, state__in=[EventState.PENDING, EventState.RETRY])
             .first()
         )

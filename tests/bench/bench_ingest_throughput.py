@@ -76,8 +76,12 @@ def main() -> int:
         )
         for i in range(args.messages)
     ]
-    with h.server(port, workers=args.server_workers), h.workers(2, "bench-ingest"):
+    with (
+        h.server(port, workers=args.server_workers) as web,
+        h.workers(2, "bench-ingest") as worker,
+    ):
         time.sleep(3)  # the worker connects to the broker
+        cpu_before = h.group_cpu_seconds(web) + h.group_cpu_seconds(worker)
         start = time.perf_counter()
         acks = h.load(port, items, connections=32)
         acked = time.perf_counter() - start
@@ -88,6 +92,7 @@ def main() -> int:
                 break
             time.sleep(0.1)
         elapsed = time.perf_counter() - start
+        cpu = h.group_cpu_seconds(web) + h.group_cpu_seconds(worker) - cpu_before
     h.redis_flush()
 
     from helpdesk.models import Tenant
@@ -109,6 +114,11 @@ def main() -> int:
     print(
         f"end-to-end ingestion: {rate:.0f} messages/s = {rate / raw:.2f} x the raw insert rate "
         f"({raw:.0f} rows/s); target 500 messages/s: {'met' if rate >= 500 else 'MISSED'}"
+    )
+    per_message = cpu / max(done, 1) * 1000
+    print(
+        f"CPU of the web and worker processes: {per_message:.1f} ms per message (PostgreSQL and "
+        f"Redis not counted): at most {2000 / per_message:.0f} messages/s on 2 idle cores"
     )
     print(h.host_load())
     return 0 if done == args.messages else 1

@@ -305,6 +305,20 @@ def load(
     return asyncio.run(_load(port, items, rate, connections))
 
 
+def group_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU of every live process in ``process``'s session group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == process.pid:  # process group id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def host_load() -> str:
     one, five, _ = os.getloadavg()
     return f"host load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
