@@ -59,11 +59,9 @@ ERROR_CODES = {
 
 
 def error_text(code: str) -> str:
-    return (
-        f"Twilio error {code}: {ERROR_CODES[code]}"
-        if code in ERROR_CODES
-        else (f"Twilio error {code}" if code else "")
-    )
+    if code in ERROR_CODES:
+        return f"Twilio error {code}: {ERROR_CODES[code]}"
+    return f"Twilio error {code}" if code else ""
 
 
 def _params(body: bytes) -> FormParams:
