@@ -100,17 +100,20 @@ def crashes(port: int, webhooks: int, timeout: float) -> bool:
     sending.start()
     try:
         for round_ in range(6):
-            time.sleep(4)
+            time.sleep(5)
             children = h.worker_children(worker)
             if round_ == 3:  # the whole worker dies with what it prefetched, then restarts
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
-                kills.append(f"worker {worker.pid} and its {len(children)} processes")
+                kills.append(f"worker {worker.pid} with {len(children)} pool processes")
                 worker = h.worker_start(2, "bench-crash")
-            elif children:
-                os.kill(children[0], signal.SIGKILL)
-                kills.append(f"process {children[0]}")
+                time.sleep(10)  # let it start its pool before the next kill
+            elif children and worker.poll() is None:
+                os.kill(children[0], signal.SIGKILL)  # the pool replaces it
+                kills.append(f"pool process {children[0]}")
         sending.join()
+        if worker.poll() is not None:  # as a supervisor would
+            worker = h.worker_start(2, "bench-crash")
         waited = wait_for(target, webhooks, timeout=timeout, sweep=True)
     finally:
         if worker.poll() is None:
