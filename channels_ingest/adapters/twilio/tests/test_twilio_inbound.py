@@ -64,8 +64,9 @@ def test_acknowledgement_is_empty_twiml(seat_a: Seat) -> None:
 
 
 def test_mms_media_is_fetched_with_the_account_credentials_and_stored(
-    seat_a: Seat, django_capture_on_commit_callbacks
+    seat_a: Seat, django_capture_on_commit_callbacks, settings, tmp_path
 ) -> None:
+    settings.MEDIA_ROOT = tmp_path
     with http_double(reply=PDF) as double:
         channel = make_channel(seat_a, "sms", api_base_url=double.base_url)
         [message] = check_webhook(
@@ -96,6 +97,9 @@ def test_mms_media_is_fetched_with_the_account_credentials_and_stored(
         ("ME1a2b3c4d5e6f708192a3b4c5d6e7f809.jpg", "application/pdf", len(PDF)),
         ("ME9f8e7d6c5b4a39281706f5e4d3c2b1a0.pdf", "application/pdf", len(PDF)),
     ]
+    with tenant_scope(channel.tenant):
+        files = [a.file.read() for a in Attachment.objects.filter(message=message)]
+    assert files == [PDF, PDF]
 
 
 def test_media_outage_is_retried_and_the_message_is_not_lost(
