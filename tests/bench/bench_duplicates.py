@@ -62,7 +62,7 @@ def wait_for(target: h.Target, expected: int, timeout: float, sweep: bool = Fals
     return time.perf_counter() - start
 
 
-def concurrent_copies(port: int, copies_of: int) -> bool:
+def concurrent_copies(port: int, copies_of: int, timeout: float) -> bool:
     target = h.target_create("bench-dup")
     run = int(time.time())
     distinct = [
@@ -71,16 +71,23 @@ def concurrent_copies(port: int, copies_of: int) -> bool:
     ]
     triples = [item for item in distinct for _ in range(3)]  # three in flight at once
     first = h.load(port, triples, connections=48)
-    wait_for(target, copies_of, timeout=120)
+    wait_for(target, copies_of, timeout=timeout)
     again = h.load(port, distinct, connections=16)  # redelivered after processing
     time.sleep(3)
     messages, unique, events, states = counts(target)
     ok = messages == unique == events == copies_of and set(first.statuses) == {200}
+    verdict = (
+        "exactly one each"
+        if ok
+        else "DUPLICATED"
+        if messages != unique or events != copies_of
+        else "no duplicates, but NOT ALL PROCESSED in time"
+    )
     print(
         f"concurrent copies: {copies_of} messages x 3 concurrent + 1 late copy -> "
         f"{events} events, {messages} messages ({unique} distinct); statuses "
         f"{first.statuses} then {again.statuses}; states {states}: "
-        f"{'exactly one each' if ok else 'WRONG'}"
+        f"{verdict}"
     )
     return ok
 
@@ -122,12 +129,19 @@ def crashes(port: int, webhooks: int, timeout: float) -> bool:
     elapsed = time.perf_counter() - start
     messages, unique, events, states = counts(target)
     ok = messages == unique == webhooks and events == webhooks
+    verdict = (
+        "none lost"
+        if ok
+        else "DUPLICATED"
+        if messages != unique or events != webhooks
+        else "no duplicates, but NOT ALL PROCESSED in time"
+    )
     print(f"crash run: {result[0].summary() if result else 'no load result'}")
     print(f"SIGKILLed: {', '.join(kills)}")
     print(
         f"{webhooks} webhooks -> {events} events, {messages} messages ({unique} distinct) "
         f"after {elapsed:.0f} s (last {waited:.0f} s draining with the sweeper); states "
-        f"{states}; lost {webhooks - messages}: {'none lost' if ok else 'LOST OR DUPLICATED'}"
+        f"{states}; unprocessed {webhooks - messages}: {verdict}"
     )
     return ok
 
@@ -146,7 +160,7 @@ def main() -> int:
     with h.server(port, workers=2):
         with h.workers(2, "bench-dup"):
             time.sleep(3)
-            copies_ok = concurrent_copies(port, args.copies_of)
+            copies_ok = concurrent_copies(port, args.copies_of, args.timeout)
         crash_ok = crashes(port, args.webhooks, args.timeout)
     h.redis_flush()
     print(h.host_load())
