@@ -114,7 +114,9 @@ def event_process(*, event_id: int) -> str:
     """Turn a stored event into messages, exactly once. Returns the event's final state."""
     with transaction.atomic():
         event = (
-            InboundEvent.objects.select_for_update(skip_locked=True)
+            # Lock the event row alone: locking its channel too would make every other
+            # worker skip (and leave to the sweeper) events of the same channel meanwhile.
+            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("channel__tenant")
             .filter(pk=event_id, state__in=[EventState.PENDING, EventState.RETRY])
             .first()
