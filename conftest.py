@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,10 @@ def _media_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
     with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _analytics_log_inline(settings: Any) -> None:
+    """The analytics log writes in the caller's thread under test, so no row outlives its test
+    (one test exercises the background writer on purpose)."""
+    settings.ANALYTICS_EVENT_LOG_ASYNC = False

@@ -13,7 +13,7 @@ from channels_ingest.models import Channel
 def channel_webhook_urls(channel: Channel) -> dict[str, str]:
     """Absolute URLs the provider must call, one per purpose the adapter handles."""
     adapter = adapter_for(channel.provider)
-    purposes = adapter.purposes if adapter else ("inbound",)
+    purposes = adapter.purposes_for(channel.kind) if adapter else ("inbound",)
     base = settings.PUBLIC_BASE_URL
     return {
         purpose: f"{base}/webhooks/{channel.provider}/{channel.webhook_key}/{purpose}/"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from channels_ingest.adapters.base import NormalizeError
@@ -114,13 +114,16 @@ def event_process(*, event_id: int) -> str:
     """Turn a stored event into messages, exactly once. Returns the event's final state."""
     with transaction.atomic():
         event = (
-            InboundEvent.objects.select_for_update(skip_locked=True)
-            .select_related("channel")
+            # Lock the event row alone: locking its channel too would make every other
+            # worker skip (and leave to the sweeper) events of the same channel meanwhile.
+            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("channel__tenant")
             .filter(pk=event_id, state__in=[EventState.PENDING, EventState.RETRY])
             .first()
         )
         if event is None:  # done already, or another worker holds it
             return "skipped"
+        _commit_without_waiting_for_disk()
         event.attempts += 1
         adapter = adapter_for(event.channel.provider)
         try:
@@ -150,6 +153,18 @@ def event_process(*, event_id: int) -> str:
         return str(event.state)
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """Processing may commit asynchronously (PostgreSQL ``synchronous_commit = off``).
+
+    The event's new state and the rows it produced commit together, so a commit lost in a
+    crash leaves the event pending and the sweeper processes it again: still exactly once.
+    Only the webhook's insert must be durable before its 200, and it keeps the default.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _apply(*, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate) -> None:
     if isinstance(item, InboundMessage):
         message_ingest(tenant=tenant, inbound=item)
@@ -160,13 +175,29 @@ def _apply(*, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate) 
 
 
 def events_due(
-    *, limit: int = 500, grace: timedelta = timedelta(seconds=30)
+    *,
+    limit: int = 500,
+    grace: timedelta = timedelta(seconds=30),
+    lease: timedelta = timedelta(minutes=2),
 ) -> list[tuple[int, int]]:
-    """``(tenant_id, event_id)`` of events left unprocessed past the grace period."""
-    cutoff = timezone.now() - grace
-    return list(
-        InboundEvent.objects.unscoped()  # the sweeper serves every tenant
-        .filter(state__in=[EventState.PENDING, EventState.RETRY], next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("tenant_id", "id")[:limit]
-    )
+    """``(tenant_id, event_id)`` of events left unprocessed past the grace period.
+
+    Each one handed out is not handed out again for ``lease``: a backlog the workers are
+    still draining is re-queued once, not on every sweep.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            InboundEvent.objects.unscoped()  # the sweeper serves every tenant
+            .select_for_update(skip_locked=True)
+            .filter(
+                state__in=[EventState.PENDING, EventState.RETRY],
+                next_attempt_at__lte=now - grace,
+            )
+            .order_by("next_attempt_at")
+            .values_list("tenant_id", "id")[:limit]
+        )
+        InboundEvent.objects.unscoped().filter(pk__in=[pk for _, pk in due]).update(
+            next_attempt_at=now + lease - grace
+        )
+    return due

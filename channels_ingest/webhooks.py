@@ -32,7 +32,7 @@ def _refusal(status: int, code: str, message: str) -> JsonResponse:
 def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> HttpResponse:
     channel = channel_by_webhook_key(provider=provider, key=key)
     adapter = adapter_for(provider)
-    if channel is None or adapter is None or purpose not in adapter.purposes:
+    if channel is None or adapter is None or purpose not in adapter.purposes_for(channel.kind):
         return _refusal(404, "not_found", "No such webhook.")
     with tenant_scope(channel.tenant):
         context = channel_context(channel)

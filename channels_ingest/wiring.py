@@ -9,13 +9,19 @@ from inbox.outbound import ChannelInfo, directory_register
 
 class _Directory:
     def channel_info(self, channel_id: int) -> ChannelInfo | None:
+        from channels_ingest.adapters.registry import adapter_for
         from channels_ingest.models import Channel
 
         channel = Channel.objects.filter(pk=channel_id).first()
         if channel is None:
             return None
+        adapter = adapter_for(channel.provider)
         return ChannelInfo(
-            id=channel.pk, kind=channel.kind, name=channel.name, is_active=channel.is_active
+            id=channel.pk,
+            kind=channel.kind,
+            name=channel.name,
+            is_active=channel.is_active,
+            reply_window=adapter.reply_window(channel.kind) if adapter else None,
         )
 
 

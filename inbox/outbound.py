@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 
@@ -15,6 +16,8 @@ class ChannelInfo:
     kind: str
     name: str
     is_active: bool
+    # Free-text replies allowed only this long after the customer's last message (WhatsApp).
+    reply_window: timedelta | None = None
 
 
 class ChannelDirectory(Protocol):

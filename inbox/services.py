@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,10 +17,10 @@ from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.services import counter_next
-from inbox.inbound import CallUpdate, InboundAttachment, InboundMessage, StatusUpdate
+from inbox.attachments import attachment_store, call_store
+from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
 from inbox.models import (
     STATUS_RANK,
-    Attachment,
     Call,
     DeliveryStatus,
     Direction,
@@ -33,7 +31,7 @@ from inbox.models import (
     TicketStatus,
     TicketTag,
 )
-from inbox.outbound import channel_info
+from inbox.outbound import ChannelInfo, channel_info
 from inbox.rules import ticket_rules_after_reply, ticket_rules_after_update, ticket_rules_apply
 from inbox.threading import inbound_thread
 from routing.models import Team
@@ -321,36 +319,12 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
         channel_id=inbound.channel_id,
         evidence={"message": message.pk, "ticket": ticket.pk},
     )
-    message_attachments_store(message=message, attachments=inbound.attachments)
+    for attachment in inbound.attachments:
+        attachment_store(message=message, attachment=attachment)
+    if inbound.call is not None:
+        call_store(message=message, call=inbound.call)
     ticket_rules_apply(ticket=ticket, message=message, created=created)
     return message
-
-
-def message_attachments_store(
-    *, message: Message, attachments: Iterable[InboundAttachment]
-) -> list[Attachment]:
-    """Keep the attachments that arrived with their bytes (provider media URLs are fetched
-    elsewhere)."""
-    stored = []
-    for item in attachments:
-        if item.content is None:
-            continue
-        attachment = Attachment(
-            tenant_id=message.tenant_id,
-            message=message,
-            filename=item.filename[:255],
-            content_type=item.content_type[:127],
-            size=len(item.content),
-            sha256=hashlib.sha256(item.content).hexdigest(),
-            content_id=item.content_id[:255],
-            is_inline=item.inline,
-        )
-        attachment.file.save(
-            item.filename[:100] or "attachment", ContentFile(item.content), save=False
-        )
-        attachment.save()
-        stored.append(attachment)
-    return stored
 
 
 def message_status_apply(*, update: StatusUpdate) -> bool:
@@ -444,8 +418,8 @@ def message_reply(
             f"The channel '{info.name}' is switched off, so nothing can be sent through it.",
             field="channel_id",
         )
-    if info.kind == "whatsapp":
-        _whatsapp_window_check(ticket=ticket, channel_id=info.id)
+    if info.reply_window is not None:
+        _reply_window_check(ticket=ticket, info=info)
     message = message_record(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -461,6 +435,27 @@ def message_reply(
         payload={"id": message.pk, "ticket": ticket.pk, "channel": info.id},
     )
     return message
+
+
+def _reply_window_check(*, ticket: Ticket, info: ChannelInfo) -> None:
+    """Refuse free text the channel would reject: the customer last wrote too long ago."""
+    assert info.reply_window is not None
+    last = (
+        Message.objects.filter(
+            customer_id=ticket.customer_id, channel_id=info.id, direction=Direction.INBOUND
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None or timezone.now() - last > info.reply_window:
+        hours = int(info.reply_window.total_seconds() // 3600)
+        raise DomainError(
+            f"The {hours}-hour window is closed on '{info.name}': the customer last wrote more "
+            f"than {hours} hours ago, so only an approved template can be sent. Reply on "
+            "another channel or wait for the customer to write again.",
+            field="channel_id",
+        )
 
 
 def message_delivery_record(
@@ -494,26 +489,6 @@ def message_delivery_record(
         payload={"id": message.pk, "ticket": message.ticket_id, "status": status},
     )
     return message
-
-
-WHATSAPP_WINDOW = timedelta(hours=24)
-
-
-def _whatsapp_window_check(*, ticket: Ticket, channel_id: int) -> None:
-    """WhatsApp accepts free-form replies only within 24 hours of the customer's last message."""
-    last = (
-        Message.objects.filter(ticket=ticket, direction=Direction.INBOUND, channel_id=channel_id)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if last is None or timezone.now() - last > WHATSAPP_WINDOW:
-        raise DomainError(
-            "WhatsApp's 24-hour window is closed: the customer last wrote more than 24 hours "
-            "ago, so WhatsApp only accepts an approved template now. Reply on another channel "
-            "or wait for the customer to write again.",
-            field="body",
-        )
 
 
 MENTION = re.compile(r"(?<![\w.])@([a-zA-Z0-9._-]{2,64})")

@@ -175,9 +175,22 @@ def test_another_tenants_ticket_is_404_everywhere(seat_a: Seat, seat_b: Seat) ->
     assert client_for(seat_a.member).get(f"/app/alpha/tickets/{ticket.pk}/").status_code == 200
 
 
+PROVIDERS: dict[str, dict[str, object]] = {
+    "api": {"provider": "api"},
+    "whatsapp": {
+        "provider": "twilio",
+        "config": {
+            "account_sid": "AC" + "0" * 32,
+            "auth_token": "t" * 32,
+            "phone_number": "whatsapp:+14155550001",
+        },
+    },
+}
+
+
 def _conversation(seat: Seat, messages: int, kind: str = "api") -> tuple[Ticket, Channel]:
     with tenant_scope(seat.tenant):
-        channel = ChannelFactory(tenant=seat.tenant, kind=kind, provider="api", name="Desk")
+        channel = ChannelFactory(tenant=seat.tenant, kind=kind, name="Desk", **PROVIDERS[kind])
         customer = CustomerFactory(tenant=seat.tenant, name="Dana Scully")
         ticket = TicketFactory(tenant=seat.tenant, customer=customer, status="open")
         for n in range(messages):

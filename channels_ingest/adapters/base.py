@@ -12,6 +12,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.http import HttpResponse, JsonResponse
@@ -119,6 +120,14 @@ class Adapter(ABC):
         """Field errors for a channel's config (beyond the required keys)."""
         return {}
 
+    def purposes_for(self, kind: str) -> tuple[str, ...]:
+        """The webhook purposes a channel of this kind has (a subset of ``purposes``)."""
+        return self.purposes
+
+    def reply_window(self, kind: str) -> timedelta | None:
+        """How long after the customer's last message free-text replies are allowed."""
+        return None
+
     def handshake(self, channel: ChannelContext, request: WebhookRequest) -> HttpResponse | None:
         """Answer a provider's GET verification (e.g. Meta's hub.challenge); None: not one."""
         return None
@@ -142,6 +151,13 @@ class Adapter(ABC):
 
     def send(self, channel: ChannelContext, message: OutboundMessage) -> SendResult:
         raise DeliveryError(f"{self.provider} channels cannot send messages.", retryable=False)
+
+    def sign_fixture(self, channel: ChannelContext, url: str, body: bytes) -> dict[str, str]:
+        """Headers (signature, Content-Type) the provider would send with ``body`` to ``url``.
+
+        Used by ``manage.py send_channel_fixture`` to replay fixtures against a server.
+        """
+        raise NotImplementedError(f"Replaying {self.provider} fixtures is not supported.")
 
 
 def json_body(body: bytes) -> Any:

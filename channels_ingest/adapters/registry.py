@@ -17,6 +17,7 @@ from channels_ingest.adapters.sendgrid.adapter import SendGridAdapter
 from channels_ingest.adapters.ses.adapter import SesAdapter
 from channels_ingest.adapters.sparkpost.adapter import SparkPostAdapter
 from channels_ingest.adapters.telegram.adapter import TelegramAdapter
+from channels_ingest.adapters.twilio.adapter import TwilioAdapter
 
 ADAPTERS: dict[str, Adapter] = {
     adapter.provider: adapter
@@ -35,6 +36,7 @@ ADAPTERS: dict[str, Adapter] = {
         SendGridAdapter(),
         SesAdapter(),
         SparkPostAdapter(),
+        TwilioAdapter(),
     )
 }
 

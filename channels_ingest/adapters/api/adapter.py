@@ -89,6 +89,12 @@ class ApiAdapter(Adapter):
             )
         ]
 
+    def sign_fixture(self, channel: ChannelContext, url: str, body: bytes) -> dict[str, str]:
+        return {
+            "Content-Type": "application/json",
+            "X-Helpdesk-Signature": sign(str(channel.config["secret"]), body),
+        }
+
     def send(self, channel: ChannelContext, message: OutboundMessage) -> SendResult:
         base = str(channel.config.get("api_base_url", "")).rstrip("/")
         if not base:

@@ -7,6 +7,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +67,11 @@ class MetaAdapter(Adapter):
         ):
             errors["api_base_url"] = "api_base_url must be an http(s) URL."
         return errors
+
+    def reply_window(self, kind: str) -> timedelta | None:
+        # Meta's standard messaging window: free text only within 24 hours of the customer's
+        # last message (WhatsApp, Messenger and Instagram alike).
+        return timedelta(hours=24)
 
     def handshake(self, channel: ChannelContext, request: WebhookRequest) -> HttpResponse | None:
         """Meta's subscription check: echo ``hub.challenge`` when ``hub.verify_token`` matches."""

@@ -1,0 +1,333 @@
+"""What the ingestion benchmarks share: settings, a server, workers, a loopback load client.
+
+Everything runs on loopback against the PostgreSQL database and Redis db named by
+``BENCH_DATABASE_URL`` / ``BENCH_REDIS_URL`` (defaults: ``hd_issue3twilio`` and db 3), and
+every process started here is stopped by the benchmark that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+PROJECT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ENV = {
+    "DATABASE_URL": os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_issue3twilio"
+    ),
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-secret-key-0123456789abcdef-0123456789abcdef",
+    "FIELD_ENCRYPTION_KEY": "7jZ0d3KQ1nH6mJb2fVv0Yb9bq3m1F0Hc2uXn7E2rGk4=",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+}
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
+NUMBER = "+15558675310"
+
+
+def django_setup() -> None:
+    """Configure Django for this benchmark and remove earlier benchmark tenants."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the subprocesses on the way out
+    os.environ.update(ENV)
+    sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from helpdesk.models import Tenant
+
+    # Pending events of an earlier run would be picked up by this run's sweeper.
+    Tenant.objects.filter(slug__startswith="bench-").delete()
+
+
+def redis_flush() -> None:
+    """Empty this benchmark's own Redis db (broker queues, counters) before a run."""
+    import redis
+
+    redis.Redis.from_url(ENV["REDIS_URL"]).flushdb()
+
+
+@dataclass
+class Target:
+    tenant_id: int
+    channel_id: int
+    webhook_key: str
+
+
+def target_create(slug: str) -> Target:
+    """A fresh tenant with one Twilio SMS channel (earlier runs' rows are removed)."""
+    from channels_ingest.models import Channel
+    from helpdesk.models import Tenant
+    from helpdesk.tenancy import tenant_scope
+
+    tenant = Tenant.objects.create(slug=slug, name=slug.title())
+    with tenant_scope(tenant):
+        channel = Channel.objects.create(
+            tenant=tenant,
+            kind="sms",
+            provider="twilio",
+            name="Bench SMS",
+            config={"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "phone_number": NUMBER},
+        )
+    return Target(tenant.pk, channel.pk, channel.webhook_key)
+
+
+def sms_body(sid: str, sender: str, text: str) -> bytes:
+    return urlencode(
+        [
+            ("ToCountry", "US"),
+            ("SmsMessageSid", sid),
+            ("NumMedia", "0"),
+            ("SmsSid", sid),
+            ("SmsStatus", "received"),
+            ("Body", text),
+            ("To", NUMBER),
+            ("NumSegments", "1"),
+            ("MessageSid", sid),
+            ("AccountSid", ACCOUNT_SID),
+            ("From", sender),
+            ("ApiVersion", "2010-04-01"),
+        ]
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Signed:
+    path: str
+    body: bytes
+    signature: str
+
+
+def signed_sms(target: Target, port: int, sid: str, sender: str, text: str) -> Signed:
+    """A Twilio SMS webhook signed with the SDK's validator over the public URL."""
+    from twilio.request_validator import RequestValidator
+
+    path = f"/webhooks/twilio/{target.webhook_key}/inbound/"
+    body = sms_body(sid, sender, text)
+    from django.http import QueryDict
+
+    url = ENV["PUBLIC_BASE_URL"] + path
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, QueryDict(body))
+    return Signed(path, body, signature)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(port: int, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+    """uvicorn serving the app on loopback; stopped on exit."""
+    env = {**os.environ, **ENV, "PUBLIC_BASE_URL": ENV["PUBLIC_BASE_URL"]}
+    args = [
+        str(BIN / "uvicorn"),
+        "helpdesk.asgi:application",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--workers={workers}",
+        "--lifespan=off",
+        "--no-access-log",
+        "--log-level=warning",
+    ]
+    process = subprocess.Popen(args, cwd=PROJECT, env=env, start_new_session=True)
+    try:
+        _wait_healthy(port, process)
+        yield process
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def workers(count: int = 2, name: str = "bench") -> Iterator[subprocess.Popen[bytes]]:
+    """One Celery worker with ``count`` prefork processes; stopped on exit."""
+    process = worker_start(count, name)
+    try:
+        yield process
+    finally:
+        _stop(process)
+
+
+def worker_start(count: int, name: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **ENV}
+    args = [
+        str(BIN / "celery"),
+        "-A",
+        "helpdesk",
+        "worker",
+        f"--concurrency={count}",
+        "--pool=prefork",
+        f"--hostname={name}@%h",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    return subprocess.Popen(args, cwd=PROJECT, env=env, start_new_session=True)
+
+
+def worker_children(process: subprocess.Popen[bytes]) -> list[int]:
+    path = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the server exited while starting")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not become healthy")
+
+
+@dataclass
+class LoadResult:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+    def summary(self) -> str:
+        done = len(self.latencies_ms)
+        return (
+            f"{done} requests in {self.elapsed_s:.1f} s ({done / self.elapsed_s:.0f}/s), "
+            f"statuses {dict(sorted(self.statuses.items()))}; latency ms "
+            f"p50 {self.percentile(50):.1f}, p95 {self.percentile(95):.1f}, "
+            f"p99 {self.percentile(99):.1f}, max {max(self.latencies_ms):.1f}, "
+            f"mean {statistics.fmean(self.latencies_ms):.1f}"
+        )
+
+
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int, item: Signed
+) -> int:
+    head = (
+        f"POST {item.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"X-Twilio-Signature: {item.signature}\r\nContent-Length: {len(item.body)}\r\n\r\n"
+    )
+    writer.write(head.encode() + item.body)
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+async def _load(
+    port: int, items: Sequence[Signed], rate: float | None, connections: int
+) -> LoadResult:
+    """Send every item; open loop at ``rate`` per second (latency from the scheduled start),
+    or as fast as ``connections`` allow when ``rate`` is None."""
+    result = LoadResult()
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def one(index: int, item: Signed) -> None:
+        scheduled = start + index / rate if rate else loop.time()
+        if rate:
+            await asyncio.sleep(max(0.0, scheduled - loop.time()))
+        reader, writer = await pool.get()
+        try:
+            status = await _request(reader, writer, port, item)
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            status = 0
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        pool.put_nowait((reader, writer))
+        result.latencies_ms.append((loop.time() - scheduled) * 1000)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+
+    if rate:
+        await asyncio.gather(*(one(i, item) for i, item in enumerate(items)))
+    else:
+        queue = iter(enumerate(items))
+
+        async def lane() -> None:
+            for index, item in queue:
+                await one(index, item)
+
+        await asyncio.gather(*(lane() for _ in range(connections)))
+    result.elapsed_s = loop.time() - start
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return result
+
+
+def load(
+    port: int, items: Sequence[Signed], *, rate: float | None = None, connections: int = 32
+) -> LoadResult:
+    return asyncio.run(_load(port, items, rate, connections))
+
+
+def group_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU of every live process in ``process``'s session group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == process.pid:  # process group id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def host_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"host load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def database_name() -> str:
+    return urlsplit(ENV["DATABASE_URL"]).path.lstrip("/")
