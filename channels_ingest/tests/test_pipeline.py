@@ -26,6 +26,33 @@ def body(event_id: str, text: str = "Hello") -> bytes:
     return json.dumps({"id": event_id, "from": sender, "text": text}).encode()
 
 
+def receive(channel: Channel, event_id: str, text: str = "Hello") -> InboundEvent:
+    """Store a verified delivery the way the webhook view does."""
+    event, _ = event_receive(
+        channel=channel,
+        purpose="inbound",
+        event_id=event_id,
+        body=body(event_id, text),
+        content_type="application/json",
+        headers={},
+    )
+    return event
+
+
+def inbound_ticket(channel: Channel, event_id: str, text: str = "Hello") -> Ticket:
+    """A ticket opened by one processed inbound message."""
+    with tenant_scope(channel.tenant):
+        event_process(event_id=receive(channel, event_id, text).pk)
+        return Ticket.objects.get()
+
+
+def deliver_to(channel: Channel, base_url: str) -> None:
+    with tenant_scope(channel.tenant):
+        Channel.objects.filter(pk=channel.pk).update(
+            config={"secret": SECRET, "api_base_url": base_url}
+        )
+
+
 @pytest.fixture
 def channel(seat_a: Seat) -> Channel:
     with tenant_scope(seat_a.tenant):
@@ -76,14 +103,7 @@ def test_processing_twice_stores_one_message(channel: Channel) -> None:
 
 def test_a_crash_is_retried_with_backoff_then_given_up(channel: Channel) -> None:
     with tenant_scope(channel.tenant):
-        event, _ = event_receive(
-            channel=channel,
-            purpose="inbound",
-            event_id="e2",
-            body=body("e2"),
-            content_type="application/json",
-            headers={},
-        )
+        event = receive(channel, "e2")
         with mock.patch(
             "channels_ingest.services.message_ingest", side_effect=RuntimeError("db hiccup")
         ):
@@ -118,22 +138,9 @@ def test_a_bad_payload_fails_for_good_without_retry(channel: Channel) -> None:
 def test_reply_goes_out_through_the_channel_and_records_the_remote_id(
     channel: Channel, seat_a: Seat, django_capture_on_commit_callbacks
 ) -> None:
-    with tenant_scope(channel.tenant):
-        event, _ = event_receive(
-            channel=channel,
-            purpose="inbound",
-            event_id="e4",
-            body=body("e4", "Where is my parcel?"),
-            content_type="application/json",
-            headers={},
-        )
-        event_process(event_id=event.pk)
-        ticket = Ticket.objects.get()
+    ticket = inbound_ticket(channel, "e4", "Where is my parcel?")
     with http_double(reply={"id": "remote-77"}) as double:
-        with tenant_scope(channel.tenant):
-            Channel.objects.filter(pk=channel.pk).update(
-                config={"secret": SECRET, "api_base_url": double.base_url}
-            )
+        deliver_to(channel, double.base_url)
         with django_capture_on_commit_callbacks(execute=True):
             response = seat_a.client().post(
                 f"/api/v1/tickets/{ticket.pk}/messages/", {"body": "On its way!"}, format="json"
@@ -156,22 +163,9 @@ def test_reply_goes_out_through_the_channel_and_records_the_remote_id(
 def test_internal_notes_never_leave(
     channel: Channel, seat_a: Seat, django_capture_on_commit_callbacks
 ) -> None:
-    with tenant_scope(channel.tenant):
-        event, _ = event_receive(
-            channel=channel,
-            purpose="inbound",
-            event_id="e5",
-            body=body("e5"),
-            content_type="application/json",
-            headers={},
-        )
-        event_process(event_id=event.pk)
-        ticket = Ticket.objects.get()
+    ticket = inbound_ticket(channel, "e5")
     with http_double() as double:
-        with tenant_scope(channel.tenant):
-            Channel.objects.filter(pk=channel.pk).update(
-                config={"secret": SECRET, "api_base_url": double.base_url}
-            )
+        deliver_to(channel, double.base_url)
         with django_capture_on_commit_callbacks(execute=True):
             response = seat_a.client().post(
                 f"/api/v1/tickets/{ticket.pk}/messages/",
@@ -186,22 +180,9 @@ def test_internal_notes_never_leave(
 def test_remote_refusal_marks_the_reply_failed(
     channel: Channel, seat_a: Seat, django_capture_on_commit_callbacks
 ) -> None:
-    with tenant_scope(channel.tenant):
-        event, _ = event_receive(
-            channel=channel,
-            purpose="inbound",
-            event_id="e6",
-            body=body("e6"),
-            content_type="application/json",
-            headers={},
-        )
-        event_process(event_id=event.pk)
-        ticket = Ticket.objects.get()
+    ticket = inbound_ticket(channel, "e6")
     with http_double(status=422, reply={"error": "bad recipient"}) as double:
-        with tenant_scope(channel.tenant):
-            Channel.objects.filter(pk=channel.pk).update(
-                config={"secret": SECRET, "api_base_url": double.base_url}
-            )
+        deliver_to(channel, double.base_url)
         with django_capture_on_commit_callbacks(execute=True):
             response = seat_a.client().post(
                 f"/api/v1/tickets/{ticket.pk}/messages/", {"body": "Hi"}, format="json"
