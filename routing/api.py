@@ -64,6 +64,25 @@ class _AdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(type(self).output(self.get_object()))
 
+    # Each viewset says how to save (create when ``obj`` is None) and how to remove.
+    def save(self, obj: Any | None, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def remove(self, obj: Any) -> None:
+        raise NotImplementedError
+
+    def create(self, request: Request) -> Response:
+        saved = self.save(None, self._input(partial=False))
+        return Response(type(self).output(saved), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        return Response(type(self).output(self.save(obj, self._input(partial=True))))
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        self.remove(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 # --- output shapes (for the OpenAPI schema; the views build the same dicts) -----------
 
@@ -147,7 +166,7 @@ class BusinessHoursViewSet(_AdminViewSet):
     def get_queryset(self) -> Any:
         return BusinessHours.objects.all()
 
-    def _save(self, hours: BusinessHours | None, values: dict[str, Any]) -> BusinessHours:
+    def save(self, hours: BusinessHours | None, values: dict[str, Any]) -> BusinessHours:
         return business_hours_save(
             tenant=self.tenant,
             hours=hours,
@@ -159,16 +178,8 @@ class BusinessHoursViewSet(_AdminViewSet):
             subdivision=values.get("subdivision"),
         )
 
-    def create(self, request: Request) -> Response:
-        hours = self._save(None, self._input(partial=False))
-        return Response(hours_output(hours), status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        return Response(hours_output(self._save(self.get_object(), self._input(partial=True))))
-
-    def destroy(self, request: Request, pk: str | None = None) -> Response:
-        business_hours_delete(hours=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def remove(self, hours: BusinessHours) -> None:
+        business_hours_delete(hours=hours)
 
 
 # --- SLA policies --------------------------------------------------------------------
@@ -218,19 +229,11 @@ class SlaPolicyViewSet(_AdminViewSet):
     def get_queryset(self) -> Any:
         return SlaPolicy.objects.all()
 
-    def create(self, request: Request) -> Response:
-        policy = sla_policy_save(tenant=self.tenant, values=self._input(partial=False))
-        return Response(policy_output(policy), status=status.HTTP_201_CREATED)
+    def save(self, policy: SlaPolicy | None, values: dict[str, Any]) -> SlaPolicy:
+        return sla_policy_save(tenant=self.tenant, policy=policy, values=values)
 
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        policy = sla_policy_save(
-            tenant=self.tenant, policy=self.get_object(), values=self._input(partial=True)
-        )
-        return Response(policy_output(policy))
-
-    def destroy(self, request: Request, pk: str | None = None) -> Response:
-        sla_policy_delete(policy=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def remove(self, policy: SlaPolicy) -> None:
+        sla_policy_delete(policy=policy)
 
 
 # --- teams and skills ----------------------------------------------------------------
@@ -261,24 +264,12 @@ class TeamViewSet(_AdminViewSet):
     def get_queryset(self) -> Any:
         return Team.objects.all()
 
-    def create(self, request: Request) -> Response:
-        values = self._input(partial=False)
-        team = team_save(tenant=self.tenant, name=values["name"], members=values.get("members", []))
-        return Response(team_output(team), status=status.HTTP_201_CREATED)
+    def save(self, team: Team | None, values: dict[str, Any]) -> Team:
+        members = values.get("members", [] if team is None else None)
+        return team_save(tenant=self.tenant, team=team, name=values.get("name"), members=members)
 
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        values = self._input(partial=True)
-        team = team_save(
-            tenant=self.tenant,
-            team=self.get_object(),
-            name=values.get("name"),
-            members=values.get("members"),
-        )
-        return Response(team_output(team))
-
-    def destroy(self, request: Request, pk: str | None = None) -> Response:
-        team_delete(team=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def remove(self, team: Team) -> None:
+        team_delete(team=team)
 
 
 class SkillInput(StrictSerializer):
@@ -298,22 +289,13 @@ class SkillViewSet(_AdminViewSet):
     def get_queryset(self) -> Any:
         return Skill.objects.all()
 
-    def create(self, request: Request) -> Response:
-        skill = skill_save(tenant=self.tenant, name=self._input(partial=False)["name"])
-        return Response(skill_output(skill), status=status.HTTP_201_CREATED)
+    def save(self, skill: Skill | None, values: dict[str, Any]) -> Skill:
+        if skill is not None and "name" not in values:
+            return skill
+        return skill_save(tenant=self.tenant, skill=skill, name=values["name"])
 
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        values = self._input(partial=True)
-        skill = (
-            skill_save(tenant=self.tenant, skill=self.get_object(), name=values.get("name", ""))
-            if "name" in values
-            else self.get_object()
-        )
-        return Response(skill_output(skill))
-
-    def destroy(self, request: Request, pk: str | None = None) -> Response:
-        skill_delete(skill=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def remove(self, skill: Skill) -> None:
+        skill_delete(skill=skill)
 
 
 # --- routing rules -------------------------------------------------------------------
@@ -352,19 +334,11 @@ class RoutingRuleViewSet(_AdminViewSet):
     def get_queryset(self) -> Any:
         return RoutingRule.objects.all()
 
-    def create(self, request: Request) -> Response:
-        rule = routing_rule_save(tenant=self.tenant, values=self._input(partial=False))
-        return Response(rule_output(rule), status=status.HTTP_201_CREATED)
+    def save(self, rule: RoutingRule | None, values: dict[str, Any]) -> RoutingRule:
+        return routing_rule_save(tenant=self.tenant, rule=rule, values=values)
 
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        rule = routing_rule_save(
-            tenant=self.tenant, rule=self.get_object(), values=self._input(partial=True)
-        )
-        return Response(rule_output(rule))
-
-    def destroy(self, request: Request, pk: str | None = None) -> Response:
-        routing_rule_delete(rule=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def remove(self, rule: RoutingRule) -> None:
+        routing_rule_delete(rule=rule)
 
 
 # --- the members API extension (registered in RoutingConfig.ready) -------------------
