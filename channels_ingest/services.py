@@ -197,6 +197,7 @@ def events_due(
             .order_by("next_attempt_at")
             .values_list("tenant_id", "id")[:limit]
         )
+        # Lease what was handed out, across tenants like the look-up above.
         InboundEvent.objects.unscoped().filter(pk__in=[pk for _, pk in due]).update(
             next_attempt_at=now + lease - grace
         )

@@ -54,6 +54,7 @@ def member_add(
     elif password:
         user.set_password(password)
         user.save(update_fields=["password"])
+    # The tenant is named explicitly; callers may run before any scope exists.
     membership, _ = Membership.objects.unscoped().update_or_create(
         tenant=tenant, user=user, defaults={"role": role, "is_active": True}
     )
@@ -63,6 +64,7 @@ def member_add(
 def api_token_create(*, membership: Membership, label: str = "") -> str:
     """Create a token for the member and return the raw value (shown once)."""
     raw, key_hash = ApiToken.generate()
+    # The token takes its tenant from the membership it is bound to.
     ApiToken.objects.unscoped().create(
         tenant_id=membership.tenant_id, membership=membership, key_hash=key_hash, label=label
     )
@@ -73,6 +75,7 @@ def api_token_touch(*, token: ApiToken) -> None:
     """Record use, at most once a minute per token to keep reads cheap."""
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        # Authentication runs before the tenant scope is set; the pk names one row.
         ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
 

@@ -52,6 +52,7 @@ class TenantSessionAuthentication(authentication.SessionAuthentication):
         if result is None:
             return None
         user = result[0]
+        # The session names a user, not a tenant: the header picks the tenant below.
         memberships = Membership.objects.unscoped().select_related("tenant", "user")
         memberships = memberships.filter(user=user, is_active=True)  # tenant chosen below
         slug = request.headers.get("X-Tenant")
