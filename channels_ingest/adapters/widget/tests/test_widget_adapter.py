@@ -97,12 +97,12 @@ def test_read_event_becomes_read_status_updates() -> None:
         (
             {"allowed_origins": ["https://a.example"], "identity_secret": "short"},
             "config.identity_secret",
-        ),  # fmt: skip
+        ),
         ({"allowed_origins": ["https://a.example"], "brand_color": "red"}, "config.brand_color"),
         (
             {"allowed_origins": ["https://a.example"], "pre_chat_fields": ["phone"]},
             "config.pre_chat_fields",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_bad_config_is_refused(seat_a: Seat, config: dict, field: str) -> None:
