@@ -36,9 +36,11 @@ def on_chat_contact(event: DomainEvent) -> None:
     tenant = Tenant.objects.filter(pk=event.tenant_id).first()
     if tenant is None:
         return
+    keys = [k[:64] for k in dict.fromkeys(keys) if isinstance(k, str) and k]
+    if not keys:
+        return
     with tenant_scope(tenant):
-        for key in dict.fromkeys(k for k in keys if isinstance(k, str) and k):
-            search_contact_record(ticket_id=ticket_id, visitor_key=key[:64])
+        search_contact_record(ticket_id=ticket_id, visitor_keys=keys)
 
 
 def widget_search(*, tenant: Tenant, query: str, visitor_key: str) -> dict[str, Any]:
