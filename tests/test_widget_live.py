@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -19,7 +21,7 @@ from tests.widget_support import ORIGIN, Page, fresh_limits, widget_channel
 def _visitor_socket(channel: Channel, token: str, origin: str = ORIGIN) -> WebsocketCommunicator:
     return WebsocketCommunicator(
         application,
-        f"/ws/widget/{channel.pk}/?token={token}",
+        f"/ws/widget/{channel.pk}/?token={quote(token)}",
         headers=[(b"origin", origin.encode())],
     )
 

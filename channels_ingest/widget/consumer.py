@@ -9,6 +9,7 @@ replies, agent typing, "seen" and the ticket's status; the visitor sends ``typin
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -54,13 +55,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         if channel is None or origin is None or origin not in allowed_origins(channel.config):
             await self.close(code=4403)
             return
-        query = dict(
-            part.split("=", 1)
-            for part in self.scope.get("query_string", b"").decode().split("&")
-            if "=" in part
-        )
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
-            visitor = visitor_from_token(query.get("token", ""), channel_id=channel_id)
+            visitor = visitor_from_token((query.get("token") or [""])[0], channel_id=channel_id)
         except BadToken:
             await self.close(code=4401)
             return

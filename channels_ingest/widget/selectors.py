@@ -42,9 +42,11 @@ def visitor_ticket_id_cached(visitor: Visitor) -> int | None:
     found = cache.get(key)
     if found is None:
         ticket = visitor_ticket(visitor)
-        found = ticket.pk if ticket else 0
+        if ticket is None:  # not cached: the first message is about to open one
+            return None
+        found = ticket.pk
         cache.set(key, found, timeout=30)
-    return int(found) or None
+    return int(found)
 
 
 def message_view(message: Message) -> dict[str, Any]:

@@ -60,6 +60,8 @@
   css.textContent = [
     ":host{all:initial}",
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
+    "[hidden]{display:none!important}svg{width:26px;height:26px;fill:currentColor;vertical-align:middle}",
+    ".attach svg{width:18px;height:18px}",
     ".launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;",
     "background:var(--b);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646;font-size:26px;line-height:56px}",
     ".badge{position:absolute;top:-4px;right:-4px;background:#d93025;color:#fff;border-radius:10px;font-size:12px;padding:1px 6px;line-height:16px}",
@@ -76,6 +78,7 @@
     ".m.out{align-self:flex-start;background:#fff;border:1px solid #e1e4ea;border-bottom-left-radius:3px}",
     ".m .who{display:block;font-size:11px;opacity:.75;margin-bottom:2px}",
     ".m .files{display:block;font-size:12px;margin-top:4px;opacity:.9}",
+    "button.attach{color:#4b5563}",
     ".m.failed{opacity:.6;border:1px dashed #d93025}",
     ".meta{align-self:flex-end;font-size:11px;color:#6b7280;margin-top:-4px}",
     ".note{align-self:center;font-size:12px;color:#4b5563;text-align:center;padding:2px 8px}",
@@ -105,15 +108,25 @@
     if (text != null) e.textContent = text;
     return e;
   }
-  var launcher = el("button", "launch", "💬");
+  function icon(path, stroke) {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    var p = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("aria-hidden", "true");
+    p.setAttribute("d", path); svg.appendChild(p);
+    if (stroke) { svg.setAttribute("fill", "none"); svg.style.fill = "none"; p.setAttribute("stroke", "currentColor"); p.setAttribute("stroke-width", "2"); p.setAttribute("stroke-linecap", "round"); }
+    return svg;
+  }
+  var launcher = el("button", "launch");
+  launcher.appendChild(icon("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"));
   launcher.type = "button";
   launcher.setAttribute("data-testid", "widget-launcher");
   launcher.setAttribute("aria-label", "Chat with us");
   var badge = el("span", "badge"); badge.hidden = true; launcher.appendChild(badge);
   var panel = el("section", "panel"); panel.hidden = true;
   panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", "Chat");
-  var head = el("header"), title = el("b", "", "Chat"), sub = el("small", "", "");
-  title.appendChild(sub);
+  var head = el("header"), title = el("b"), titleText = document.createTextNode("Chat");
+  var sub = el("small", "", "");
+  title.appendChild(titleText); title.appendChild(sub);
   var close = el("button", "", "×"); close.type = "button"; close.setAttribute("aria-label", "Close chat");
   head.appendChild(title); head.appendChild(close);
   var log = el("div", "log"); log.setAttribute("role", "log"); log.setAttribute("aria-live", "polite");
@@ -125,7 +138,8 @@
   var input = el("textarea"); input.setAttribute("data-testid", "widget-input");
   input.setAttribute("aria-label", "Message"); input.placeholder = "Write a message…"; input.maxLength = 5000;
   var file = el("input"); file.type = "file"; file.hidden = true;
-  var attach = el("button", "attach", "📎"); attach.type = "button"; attach.setAttribute("aria-label", "Send a file");
+  var attach = el("button", "attach");
+  attach.appendChild(icon("M15 7l-6.5 6.5a2 2 0 0 0 2.8 2.8L18 9.6a4 4 0 0 0-5.7-5.7L5.6 10.6a6 6 0 0 0 8.5 8.5L20 13.2", true));
   attach.setAttribute("data-testid", "widget-attach");
   var send = el("button", "send", "Send"); send.type = "submit"; send.setAttribute("data-testid", "widget-send");
   compose.appendChild(attach); compose.appendChild(file); compose.appendChild(input); compose.appendChild(send);
@@ -139,13 +153,12 @@
     panel.style.setProperty("--b", host.style.getPropertyValue("--b"));
     launcher.style.setProperty("--b", host.style.getPropertyValue("--b"));
     if (!config) return;
-    title.firstChild ? (title.firstChild.nodeValue = config.title) : null;
+    titleText.nodeValue = config.title;
     sub.textContent = config.online ? "We're online" : "We'll reply by email";
   }
-  title.insertBefore(document.createTextNode("Chat"), sub);
 
   function fileLine(m) {
-    return (m.attachments || []).map(function (a) { return "📎 " + a.filename; }).join("  ");
+    return (m.attachments || []).map(function (a) { return "File: " + a.filename; }).join("  ");
   }
   function draw(m) {
     var k = m.id ? "id" + m.id : "c" + m.client_id;
@@ -154,7 +167,7 @@
     if (fresh) {
       node = el("div");
       node.setAttribute("data-testid", "widget-message");
-      log.insertBefore(node, metaLine.parentNode === log ? metaLine : null);
+      log.appendChild(node);
     }
     node.className = "m " + (m.direction === "inbound" ? "in" : "out") + (m.failed ? " failed" : "");
     node.setAttribute("data-direction", m.direction);
@@ -173,7 +186,8 @@
     if (!last) { metaLine.textContent = ""; return; }
     metaLine.textContent = last.failed ? "Not sent" : !last.id ? "Sending…" :
       (lastSeenAt && Date.parse(last.created_at) <= lastSeenAt ? "Seen" : "Sent");
-    log.appendChild(metaLine);
+    var node = byKey[last.id ? "id" + last.id : "c" + last.client_id];
+    if (node && node.nextSibling !== metaLine) log.insertBefore(metaLine, node.nextSibling);
   }
   function scroll() { log.scrollTop = log.scrollHeight; }
   function note(text) { var n = el("div", "note", text); log.appendChild(n); scroll(); return n; }
@@ -203,7 +217,7 @@
     pre.textContent = "";
     if (!needsForm()) { pre.hidden = true; compose.hidden = false; return; }
     pre.hidden = false; compose.hidden = true;
-    pre.appendChild(el("p", "note", config.online ? config.greeting : config.offline_note));
+    pre.appendChild(el("p", "note", config.online ? "Tell us who you are and we'll be right with you." : config.offline_note));
     var fields = (config.pre_chat_fields || []).slice();
     if (!config.online && fields.indexOf("email") < 0) fields.push("email");
     var inputs = {};
@@ -235,6 +249,7 @@
     return request("POST", "session/", body).then(function (res) {
       if (!res.ok) { showError(problem(res)); return false; }
       var d = res.data;
+      if (ws && d.token !== state.token) { ws.onclose = null; ws.close(); ws = null; } // new name or email
       state.token = d.token; state.name = d.name; state.email = d.email; save();
       config = d.config; paintBrand(); showError("");
       ticket = d.ticket;
@@ -313,7 +328,7 @@
     var text = input.value.trim();
     if (!text) return;
     if (!state.token) { startSession().then(function (ok) { if (ok) compose.onsubmit(e); }); return; }
-    input.value = ""; sugg.hidden = true; showError("");
+    input.value = ""; sugg.hidden = true; showError(""); lastTyping = 0;
     var m = { client_id: uid(), direction: "inbound", text: text, created_at: new Date().toISOString() };
     upsert(m); post(m, 0);
   };
@@ -368,10 +383,10 @@
   function maybeCsat() {
     if (!ticket || ticket.status !== "solved" || (state.rated || {})[ticket.id] || csatCard) return;
     csatCard = el("div", "csat"); csatCard.setAttribute("data-testid", "widget-csat");
-    csatCard.appendChild(el("span", "", "Your conversation is resolved. How did we do?"));
+    csatCard.appendChild(el("span", "", "Your conversation is resolved. How did we do? (1 = poor, 5 = great)"));
     var row = el("div"), id = ticket.id;
     [1, 2, 3, 4, 5].forEach(function (n) {
-      var b = el("button", "", ["😞", "🙁", "😐", "🙂", "😍"][n - 1]); b.type = "button";
+      var b = el("button", "", String(n)); b.type = "button";
       b.setAttribute("aria-label", n + " out of 5");
       b.onclick = function () {
         request("POST", "csat/", { score: n }).then(function (res) {
