@@ -444,5 +444,3 @@ def test_unknown_or_switched_off_widget_is_404(page: Page, channel: Channel) -> 
         Channel.objects.filter(pk=channel.pk).update(is_active=False)
     assert page.get("config/").status_code == 404
     assert page.client.get("/widget/999999/config/", HTTP_ORIGIN=ORIGIN).status_code == 404
-
-

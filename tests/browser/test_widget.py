@@ -28,8 +28,8 @@ pytestmark = [
 
 HOST_PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title>
-<style>body{{font:16px Georgia,serif;margin:0;background:#fbf7ef}} header{{background:#222;color:#fff;
-padding:18px 28px}} main{{padding:28px}} button{{all:unset}} div{{color:red!important}}</style>
+<style>body{{font:16px Georgia,serif;margin:0;background:#fbf7ef}}
+header{{background:#222;color:#fff;padding:18px 28px}} main{{padding:28px}} button{{all:unset}} div{{color:red!important}}</style>
 </head><body><header><b>Bobbin &amp; Thread</b> · a shop on another origin</header>
 <main><h1>Your order #1234</h1><p>Shipped on Monday. Questions? Chat with us.</p></main>
 <script src="{server}/static/widget/widget.js" data-channel="{channel}" async></script>
@@ -39,7 +39,7 @@ padding:18px 28px}} main{{padding:28px}} button{{all:unset}} div{{color:red!impo
 class _Host(BaseHTTPRequestHandler):
     page = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.end_headers()
@@ -75,7 +75,9 @@ def server(
 @pytest.fixture(scope="module")
 def host(server: LiveServer, host_port: int) -> Iterator[str]:
     """The customer's site: another origin (another port, and localhost, not 127.0.0.1)."""
-    _Host.page = HOST_PAGE.format(server=server.url, channel=server.world["widget_channel"]).encode()
+    _Host.page = HOST_PAGE.format(
+        server=server.url, channel=server.world["widget_channel"]
+    ).encode()
     httpd = ThreadingHTTPServer(("127.0.0.1", host_port), _Host)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -124,7 +126,9 @@ def start_chat(page: Any, name: str, email: str) -> None:
 def say(page: Any, text: str) -> None:
     page.locator('[data-testid="widget-input"]').fill(text)
     page.click('[data-testid="widget-send"]')
-    page.locator('[data-testid="widget-message"][data-direction="inbound"]', has_text=text).wait_for()
+    page.locator(
+        '[data-testid="widget-message"][data-direction="inbound"]', has_text=text
+    ).wait_for()
 
 
 def test_customer_on_another_origin_chats_with_an_agent_live(
