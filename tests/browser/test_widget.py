@@ -29,7 +29,8 @@ pytestmark = [
 HOST_PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title>
 <style>body{{font:16px Georgia,serif;margin:0;background:#fbf7ef}}
-header{{background:#222;color:#fff;padding:18px 28px}} main{{padding:28px}} button{{all:unset}} div{{color:red!important}}</style>
+header{{background:#222;color:#fff;padding:18px 28px}} main{{padding:28px}}
+button{{all:unset}} div{{color:red!important}}</style>
 </head><body><header><b>Bobbin &amp; Thread</b> · a shop on another origin</header>
 <main><h1>Your order #1234</h1><p>Shipped on Monday. Questions? Chat with us.</p></main>
 <script src="{server}/static/widget/widget.js" data-channel="{channel}" async></script>
