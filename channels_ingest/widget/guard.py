@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -76,7 +77,9 @@ def _hit(name: str, limit: int, window: int) -> bool:
 
 
 def rate_check(*, action: str, channel_id: int, visitor: str, ip: str) -> None:
-    (per_visitor, visitor_window), (per_ip, ip_window) = LIMITS[action]
+    # settings.WIDGET_RATE_LIMITS overrides some actions' limits (same shape as LIMITS).
+    limits = {**LIMITS, **getattr(settings, "WIDGET_RATE_LIMITS", {})}
+    (per_visitor, visitor_window), (per_ip, ip_window) = limits[action]
     if visitor and _hit(f"{action}:v:{channel_id}:{visitor}", per_visitor, visitor_window):
         raise Refused(
             429,
