@@ -4,6 +4,7 @@ with nothing changed."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -344,6 +345,14 @@ def test_failed_search_then_chat_shows_the_terms_on_the_ticket(
     found = page.get("suggestions/", q="refund")
     assert [r["title"] for r in found.json()["results"]] == ["How refunds work"]
     assert found.json()["failed"] is False
+    link = found.json()["results"][0]["url"]
+    assert link.endswith(f"?sq={found.json()['search_id']}&visitor={page.start()['visitor']}")
+    parts = urlsplit(link)
+    opened = page.client.get(f"{parts.path}?{parts.query}")
+    assert opened.status_code == 200
+    with tenant_scope(seat_a.tenant):
+        clicked = SearchLog.objects.get(pk=found.json()["search_id"])
+        assert clicked.clicked_article is not None
     failed = page.get("suggestions/", q="warranty claim blender")
     assert failed.json() == {"results": [], "search_id": failed.json()["search_id"], "failed": True}
     # A search on the help center's pages: its cookie reaches the widget there too.

@@ -30,7 +30,7 @@ def widget_channel(tenant: Tenant, **config: Any) -> Channel:
 
 
 def fresh_limits() -> None:
-    guard.namespace = f"widget-rl-{uuid.uuid4().hex}"
+    guard.namespace = f"widget-{uuid.uuid4().hex}"  # fresh counters and look-ups
 
 
 class Page:

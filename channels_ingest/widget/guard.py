@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from channels_ingest.adapters.widget.adapter import allowed_origins, origin_normalize
 from channels_ingest.models import Channel
 
-# Part of every counter's key; tests switch it to start from fresh counters.
-namespace = "widget-rl"
+# Part of every widget cache key (counters, look-ups); tests switch it to start afresh.
+namespace = "widget"
 
 # (hits, window seconds) per visitor and per IP, by what is being done.
 LIMITS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {

@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from channels_ingest.adapters.widget.groups import visitor_group
 from channels_ingest.models import Channel
+from channels_ingest.widget import guard
 from helpdesk import events
 from helpdesk.consumers import AgentConsumer, client_action_listen
 from helpdesk.models import Tenant
@@ -31,7 +32,7 @@ def _widget_channel_ids() -> set[int]:
 
 def ticket_visitor_group(ticket_id: int) -> str | None:
     """The group of the visitor a ticket's latest widget message came from (cached)."""
-    key = f"widget-ticket-group:{ticket_id}"
+    key = f"{guard.namespace}:ticket-group:{ticket_id}"
     found = cache.get(key)
     if found is None:
         latest = (

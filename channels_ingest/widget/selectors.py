@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from channels_ingest.widget import guard
 from channels_ingest.widget.tokens import Visitor
 from customers.models import Identity
 from inbox.models import ACTIVE_STATUSES, Direction, Message, Ticket
@@ -38,7 +39,7 @@ def visitor_ticket(visitor: Visitor) -> Ticket | None:
 
 def visitor_ticket_id_cached(visitor: Visitor) -> int | None:
     """The conversation a typing visitor is on, cached briefly (typing comes every second)."""
-    key = f"widget-ticket:{visitor.channel_id}:{visitor.recipient}"
+    key = f"{guard.namespace}:ticket:{visitor.channel_id}:{visitor.recipient}"
     found = cache.get(key)
     if found is None:
         ticket = visitor_ticket(visitor)

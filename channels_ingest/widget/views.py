@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -268,8 +269,6 @@ def history(request: HttpRequest, channel: Channel, visitor: Visitor) -> HttpRes
 
 @widget_endpoint("typing")
 def typing(request: HttpRequest, channel: Channel, visitor: Visitor) -> HttpResponse:
-    from asgiref.sync import async_to_sync
-
     ticket_id = visitor_ticket_id_cached(visitor)
     if ticket_id:
         async_to_sync(customer_typing_relay)(
@@ -298,12 +297,20 @@ def suggestions(request: HttpRequest, channel: Channel, visitor: Visitor) -> Htt
     answer = article_search(tenant=channel.tenant, query=query, visitor_key=visitor.id)
     if answer is None:
         return JsonResponse({"results": [], "search_id": None, "failed": False})
+    search_id = answer.get("search_id")
+    # Opening a suggestion records the click on this search (knowledge reads sq and visitor).
+    track = f"sq={search_id}&visitor={visitor.id}" if search_id else ""
     return JsonResponse(
         {
             "results": [
-                {"id": r["id"], "title": r["title"], "url": r["url"]} for r in answer["results"][:5]
+                {"id": r["id"], "title": r["title"], "url": _tracked(str(r["url"]), track)}
+                for r in answer["results"][:5]
             ],
-            "search_id": answer.get("search_id"),
+            "search_id": search_id,
             "failed": bool(answer.get("failed")),
         }
     )
+
+
+def _tracked(url: str, track: str) -> str:
+    return url + ("&" if "?" in url else "?") + track if track else url
