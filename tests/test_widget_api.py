@@ -7,8 +7,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from channels_ingest.adapters.widget.groups import visitor_group
 from channels_ingest.models import Channel, InboundEvent
@@ -22,7 +20,7 @@ from inbox.services import message_reply, ticket_update
 from knowledge.models import SearchLog
 from knowledge.services import article_create
 from tests.seats import Seat
-from tests.widget_support import ORIGIN, SECRET, Page, fresh_limits, widget_channel
+from tests.widget_support import ORIGIN, SECRET, Page, capture, fresh_limits, widget_channel
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -382,21 +380,22 @@ def test_agent_reply_leaves_through_the_widget_and_read_receipts_come_back(
     answer = page.start()
     with django_capture_on_commit_callbacks(execute=True):
         sent = page.say("Hello?")
-    layer = get_channel_layer()
-    tab = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(visitor_group(channel.pk, answer["visitor"]), tab)
-    with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
+    with tenant_scope(seat_a.tenant):
         ticket = Ticket.objects.get(pk=sent.json()["ticket"]["id"])
-        reply = message_reply(ticket=ticket, author=seat_a.member, body_text="Hi, on it!")
-    pushed = async_to_sync(layer.receive)(tab)["event"]
-    assert pushed["event"] == "message"
-    assert (pushed["data"]["id"], pushed["data"]["text"]) == (reply.pk, "Hi, on it!")
+    group = visitor_group(channel.pk, answer["visitor"])
+
+    def reply() -> Message:
+        with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
+            return message_reply(ticket=ticket, author=seat_a.member, body_text="Hi, on it!")
+
+    reply_message, [pushed] = capture(group, reply, until=lambda e: e["event"] == "message")
+    assert (pushed["data"]["id"], pushed["data"]["text"]) == (reply_message.pk, "Hi, on it!")
     assert pushed["data"]["author"] == seat_a.member.display_name
     with tenant_scope(seat_a.tenant):
-        reply.refresh_from_db()
-    assert (reply.status, reply.external_id, reply.channel_id) == (
+        reply_message.refresh_from_db()
+    assert (reply_message.status, reply_message.external_id, reply_message.channel_id) == (
         "delivered",
-        f"widget-{reply.pk}",
+        f"widget-{reply_message.pk}",
         channel.pk,
     )
     history = page.get("history/").json()["history"]
@@ -405,23 +404,19 @@ def test_agent_reply_leaves_through_the_widget_and_read_receipts_come_back(
         ("outbound", "Hi, on it!"),
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        read = page.post("read/", {"up_to": reply.pk})
+        read = page.post("read/", {"up_to": reply_message.pk})
     assert read.json() == {"read": 1}
     with tenant_scope(seat_a.tenant):
-        reply.refresh_from_db()
-        assert reply.status == "read"
+        reply_message.refresh_from_db()
+        assert reply_message.status == "read"
         assert page.post("read/", {"up_to": "all"}).status_code == 400
+
     # The solved conversation is announced to the visitor, who can rate it once.
-    with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
-        ticket_update(ticket=ticket, actor=seat_a.member, status="solved")
-    events = []
-    while True:
-        try:
-            events.append(async_to_sync(layer.receive)(tab)["event"])
-        except Exception:
-            break
-        if events[-1]["event"] == "ticket":
-            break
+    def solve() -> None:
+        with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
+            ticket_update(ticket=ticket, actor=seat_a.member, status="solved")
+
+    _, events = capture(group, solve, until=lambda e: e["event"] == "ticket")
     assert events[-1] == {"event": "ticket", "data": {"id": ticket.pk, "status": "solved"}}
     assert page.post("csat/", {"score": 9}).status_code == 400
     assert page.post("csat/", {"score": 5}).json() == {"csat": 5}
@@ -436,11 +431,12 @@ def test_visitor_typing_reaches_the_agents_workspace(
     page.start(name="Dana")
     with django_capture_on_commit_callbacks(execute=True):
         ticket_id = page.say("Hello?").json()["ticket"]["id"]
-    layer = get_channel_layer()
-    agent = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(tenant_group(seat_a.tenant.pk), agent)
-    assert page.post("typing/").status_code == 204
-    event = async_to_sync(layer.receive)(agent)["event"]
+    typed, [event] = capture(
+        tenant_group(seat_a.tenant.pk),
+        lambda: page.post("typing/"),
+        until=lambda e: e["event"] == "customer.typing",
+    )
+    assert typed.status_code == 204
     assert event == {
         "event": "customer.typing",
         "seq": None,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.test import Client
 
 from channels_ingest.models import Channel
@@ -73,3 +77,28 @@ class Page:
         return self.post(
             "messages/", {"client_id": client_id or uuid.uuid4().hex[:16], "text": text}
         )
+
+
+def capture(
+    group: str, action: Callable[[], Any], until: Callable[[dict[str, Any]], bool]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """Run ``action`` while listening to ``group``; the events up to the first ``until`` one.
+
+    One event loop for the whole listen, as the Redis pub/sub layer needs; the action runs
+    back in the calling thread (the test's database connection).
+    """
+    layer = get_channel_layer()
+
+    async def run() -> tuple[Any, list[dict[str, Any]]]:
+        name = await layer.new_channel()
+        await layer.group_add(group, name)
+        try:
+            result = await sync_to_async(action)()
+            seen: list[dict[str, Any]] = []
+            while not seen or not until(seen[-1]):
+                seen.append((await asyncio.wait_for(layer.receive(name), 5))["event"])
+            return result, seen
+        finally:
+            await layer.group_discard(group, name)
+
+    return async_to_sync(run)()

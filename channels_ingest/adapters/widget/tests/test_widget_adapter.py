@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from channels_ingest.adapters.base import ChannelContext, OutboundMessage
 from channels_ingest.adapters.widget.adapter import WidgetAdapter
@@ -20,6 +18,7 @@ from helpdesk.tenancy import tenant_scope
 from inbox.inbound import InboundMessage, StatusUpdate
 from tests.seats import Seat
 from tests.webhooks import fixture_bytes, post_webhook
+from tests.widget_support import capture
 
 HERE = Path(__file__).resolve().parents[1]
 SECRET = "widget-identity-secret-0123456789"
@@ -162,19 +161,18 @@ def test_generic_webhook_url_is_refused_and_stores_nothing(channel: Channel) -> 
 
 
 def test_send_pushes_the_reply_to_the_visitors_group(channel: Channel) -> None:
-    layer = get_channel_layer()
-    group = visitor_group(channel.pk, VISITOR)
-    name = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, name)
-    result = ADAPTER.send(
-        ChannelContext(channel.pk, channel.tenant_id, "chat", "widget", {}, {}),
-        OutboundMessage(
-            message_id=55, to=VISITOR, body_text="<b>Hello</b>", metadata={"author": "Maya"}
+    result, [received] = capture(
+        visitor_group(channel.pk, VISITOR),
+        lambda: ADAPTER.send(
+            ChannelContext(channel.pk, channel.tenant_id, "chat", "widget", {}, {}),
+            OutboundMessage(
+                message_id=55, to=VISITOR, body_text="<b>Hello</b>", metadata={"author": "Maya"}
+            ),
         ),
+        until=lambda e: e["event"] == "message",
     )
-    received = async_to_sync(layer.receive)(name)
     assert (result.external_id, result.status) == ("widget-55", "delivered")
-    assert received["event"] == {
+    assert received == {
         "event": "message",
         "data": {
             "id": 55,
