@@ -341,7 +341,7 @@
       if (!wsSend({ action: "typing" }) && state.token) request("POST", "typing/", {});
     }
     clearTimeout(suggestTimer);
-    suggestTimer = setTimeout(suggest, 400);
+    suggestTimer = setTimeout(suggest, 700); // a pause, not every keystroke: one logged search
   });
   attach.onclick = function () { file.click(); };
   file.onchange = function () {

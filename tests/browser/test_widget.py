@@ -37,6 +37,13 @@ button{{all:unset}} div{{color:red!important}}</style>
 </body></html>"""
 
 
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000101ff899"
+    "93d1d0000000049454e44ae426082".replace(" ", "")
+)
+
+
 class _Host(BaseHTTPRequestHandler):
     page = b""
 
@@ -186,6 +193,13 @@ def test_customer_on_another_origin_chats_with_an_agent_live(
     ana.click('[data-testid="reply-send"]')
     shop.locator('[data-testid="widget-message"]', has_text="Anything else?").wait_for()
 
+    # A file: the agent sees it on the conversation.
+    shop.locator('[data-helpdesk-widget] input[type="file"]').set_input_files(
+        {"name": "receipt.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    shop.locator('[data-testid="widget-message"]', has_text="File: receipt.png").wait_for()
+    ana.locator('[data-testid="message"] .files', has_text="receipt.png").wait_for()
+
     # Solving the ticket asks the customer for a rating in the widget.
     ana.reload()  # the properties form carries the version it was loaded at
     ana.wait_for_selector("#live-state.live")
@@ -215,7 +229,15 @@ def test_failed_help_center_search_then_chat_shows_the_terms_to_the_agent(
     visitor.wait_for_url(re.compile(r"/search/"))
     visitor.locator('[data-testid="widget-launcher"]').wait_for()
     start_chat(visitor, "Marty McFly", "marty@customer.test")
+    # Suggestions while typing (deflection): an article that might answer it.
+    visitor.locator('[data-testid="widget-input"]').type("how to reset my password")
+    suggestion = visitor.locator('[data-testid="widget-suggestions"] a')
+    suggestion.wait_for()
+    assert suggestion.inner_text() == "Resetting your password"
+    assert "sq=" in (suggestion.get_attribute("href") or "")
+    shot(visitor, "widget-suggestions")
     say(visitor, "Is the flux capacitor covered by the warranty?")
+    visitor.locator('[data-testid="widget-receipt"]', has_text="Sent").wait_for()
     shot(visitor, "widget-help-center")
 
     ana = agent(browser, server)
