@@ -449,3 +449,16 @@ def test_unknown_or_switched_off_widget_is_404(page: Page, channel: Channel) -> 
         Channel.objects.filter(pk=channel.pk).update(is_active=False)
     assert page.get("config/").status_code == 404
     assert page.client.get("/widget/999999/config/", HTTP_ORIGIN=ORIGIN).status_code == 404
+
+
+def test_admins_see_the_embed_tag_and_allowed_origins(channel: Channel, seat_a: Seat) -> None:
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(seat_a.member.user)
+    html = admin.get(f"/app/{seat_a.tenant.slug}/admin/channels/").content.decode()
+    assert (
+        f"&lt;script src=&quot;http://127.0.0.1:8000/static/widget/widget.js&quot; "
+        f"data-channel=&quot;{channel.pk}&quot; async&gt;&lt;/script&gt;"
+    ) in html
+    assert ORIGIN in html
