@@ -462,3 +462,47 @@ def test_admins_see_the_embed_tag_and_allowed_origins(channel: Channel, seat_a: 
         f"data-channel=&quot;{channel.pk}&quot; async&gt;&lt;/script&gt;"
     ) in html
     assert ORIGIN in html
+
+
+def test_async_mode_replies_also_go_by_email(
+    page: Page, channel: Channel, seat_a: Seat, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.email_harness import email_channel
+    from tests.http_double import http_double
+
+    assert page.get("config/").json()["mode"] == "async"  # nobody is online
+    page.start(name="Dana", email="dana@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_id = page.say("Anyone? Please email me.").json()["ticket"]["id"]
+    with http_double(reply={"id": "re-1"}) as esp:
+        mail = email_channel(
+            seat_a.tenant, "resend", api_key="re_k", api_base_url=esp.base_url + "/"
+        )
+        with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
+            ticket = Ticket.objects.get(pk=ticket_id)
+            message_reply(ticket=ticket, author=seat_a.member, body_text="Here is your answer.")
+    with tenant_scope(seat_a.tenant):
+        sent = list(
+            Message.objects.filter(ticket_id=ticket_id, direction="outbound")
+            .order_by("id")
+            .values_list("channel_id", "body_text", "status")
+        )
+    assert sent == [
+        (channel.pk, "Here is your answer.", "delivered"),
+        (mail.pk, "Here is your answer.", "sent"),
+    ]
+    [request] = esp.requests
+    assert "dana@example.com" in request.body.decode()
+    # The customer writes again while an agent is online: replies stay in the chat.
+    from routing.models import AgentProfile
+
+    with tenant_scope(seat_a.tenant):
+        AgentProfile.objects.create(
+            tenant=seat_a.tenant, membership=seat_a.member, presence="online"
+        )
+    assert page.get("config/").json()["mode"] == "live"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.say("Thanks, one more thing")
+    with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
+        message_reply(ticket=ticket, author=seat_a.member, body_text="Sure!")
+        assert Message.objects.filter(ticket_id=ticket_id, channel_id=mail.pk).count() == 1

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from channels_ingest.adapters.widget.groups import visitor_group
 from channels_ingest.models import Channel
 from channels_ingest.widget import guard
+from channels_ingest.widget.email_copy import reply_email_copy
 from helpdesk import events
 from helpdesk.consumers import AgentConsumer, client_action_listen
 from helpdesk.models import Tenant
@@ -148,3 +149,4 @@ def connect() -> None:
     client_action_listen("viewing", _agent_viewing)
     events.subscribe("ticket.updated", _on_ticket_updated)
     events.subscribe("ticket.created", _on_ticket_created)
+    events.subscribe("message.queued", reply_email_copy)

@@ -188,7 +188,10 @@ def widget_message_send(
     text: str,
     page_url: str = "",
     attachments: tuple[tuple[str, str, bytes], ...] = (),
+    mode: str = "live",
 ) -> Sent:
+    """One visitor message; ``mode`` "async" when no agent was online (replies go by email
+    too, ``channels_ingest/widget/email_copy.py``)."""
     external_id = f"{visitor.id}/{client_id}"
     event = {
         "type": "message",
@@ -201,6 +204,7 @@ def widget_message_send(
         "text": text,
         "sent_at": timezone.now().isoformat(),
         "page_url": page_url[:500],
+        "mode": mode,
         "search_keys": visitor.search_keys(),
         "attachments": [
             {

@@ -224,6 +224,7 @@ def message(request: HttpRequest, channel: Channel, visitor: Visitor) -> HttpRes
         client_id=client_id,
         text=text,
         page_url=str(data.get("page_url", ""))[:500],
+        mode="live" if agents_online() else "async",
     )
     return _sent_answer(sent)
 
@@ -251,6 +252,7 @@ def upload(request: HttpRequest, channel: Channel, visitor: Visitor) -> HttpResp
         client_id=client_id,
         text=text or f"Sent a file: {name}",
         attachments=((name, file.content_type or "", content),),
+        mode="live" if agents_online() else "async",
     )
     return _sent_answer(sent)
 

@@ -142,6 +142,7 @@ class WidgetAdapter(Adapter):
                 metadata={
                     "widget": {
                         "page_url": str(event.get("page_url", ""))[:500],
+                        "mode": "async" if event.get("mode") == "async" else "live",
                         "search_keys": [str(k)[:64] for k in event.get("search_keys") or ()],
                         "claimed_user": str(event.get("user_id") or "")[:255],
                     }
