@@ -158,7 +158,7 @@ def test_verified_identity_and_forged_hash(
         assert forged.customer_id != user.customer_id and not forged.verified
         assert Ticket.objects.count() == 2
     # The forger's history never shows the real user's conversation.
-    history = [m["text"] for m in forger.start()["history"]]
+    history = [m["text"] for m in forger.start(user_id="user-42", user_hash="f" * 64)["history"]]
     assert history == ["I am user-42 too"]
 
 
@@ -169,11 +169,16 @@ def test_returning_visitor_gets_history_and_a_verified_user_on_another_device(
     laptop.start(user_id="user-7", user_hash=widget_user_hash(SECRET, "user-7"))
     with django_capture_on_commit_callbacks(execute=True):
         laptop.say("First question")
-    assert [m["text"] for m in laptop.start()["history"]] == ["First question"]
+    again = laptop.start(user_id="user-7", user_hash=widget_user_hash(SECRET, "user-7"))
+    assert [m["text"] for m in again["history"]] == ["First question"]
     phone = Page(channel)
     answer = phone.start(user_id="user-7", user_hash=widget_user_hash(SECRET, "user-7"))
     assert [m["text"] for m in answer["history"]] == ["First question"]
     assert answer["ticket"]["status"] == "new"
+    # Signed out on the laptop (the page no longer names the user): a fresh anonymous visitor.
+    anonymous = laptop.start()
+    assert (anonymous["verified"], anonymous["history"]) == (False, [])
+    assert anonymous["visitor"] != answer["visitor"]
 
 
 def test_bad_token_is_401_and_stores_nothing(page: Page, channel: Channel, seat_b: Seat) -> None:

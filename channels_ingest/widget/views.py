@@ -164,6 +164,8 @@ def session(request: HttpRequest, channel: Channel, visitor: None) -> HttpRespon
             current = visitor_from_token(str(data["token"]), channel_id=channel.pk)
         except BadToken:
             current = None  # a stale or foreign token starts a new visitor
+    if current is not None and current.user_id and data.get("user_id") != current.user_id:
+        current = None  # signed out, or another user: never the previous user's conversation
     current = current or visitor_new(channel.pk)
     name = data.get("name", current.name)
     if not isinstance(name, str) or len(name) > 200:
