@@ -51,8 +51,8 @@ def ticket_visitor_group(ticket_id: int) -> str | None:
             channel_id, metadata = latest
             value = str((metadata or {}).get("sender", {}).get("value", ""))
             found = visitor_group(int(channel_id or 0), value) if value else ""
-        if found:  # a miss is not cached: the visitor's first message may be on its way
-            cache.set(key, found, timeout=30)
+        # A miss is kept briefly: a widget conversation's first message may be on its way.
+        cache.set(key, found, timeout=30 if found else 5)
     return found or None
 
 
