@@ -511,3 +511,27 @@ def test_async_mode_replies_also_go_by_email(
     with tenant_scope(seat_a.tenant), django_capture_on_commit_callbacks(execute=True):
         message_reply(ticket=ticket, author=seat_a.member, body_text="Sure!")
         assert Message.objects.filter(ticket_id=ticket_id, channel_id=mail.pk).count() == 1
+
+
+def test_a_send_whose_processing_fails_is_kept_for_the_sweeper(
+    page: Page, channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from channels_ingest.services import event_process
+    from channels_ingest.widget import services
+
+    page.start()
+
+    def broken(*, event_id: int) -> str:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "event_process", broken)
+    first = page.say("Still there?", client_id="sweep-000001")
+    assert (first.status_code, first.json()) == (202, {"message": None, "accepted": True})
+    assert counts(channel)[:2] == (1, 0)
+    monkeypatch.setattr(services, "event_process", event_process)
+    with tenant_scope(channel.tenant):  # what the sweeper's task does
+        assert event_process(event_id=InboundEvent.objects.get().pk) == "done"
+    again = page.say("Still there?", client_id="sweep-000001")  # the widget's retry
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["message"]["text"] == "Still there?"
+    assert counts(channel) == (1, 1, 1, 1)
