@@ -94,7 +94,7 @@ def _email_threading(message: Message, channel: Channel) -> dict[str, str]:
 def message_deliver_now(*, message_id: int, final_attempt: bool = False) -> str:
     """Send one queued message. Returns sent / failed / retry / skipped."""
     message = (
-        Message.objects.select_related("ticket")
+        Message.objects.select_related("ticket", "author__user")
         .filter(pk=message_id, direction=Direction.OUTBOUND, status=DeliveryStatus.QUEUED)
         .first()
     )
@@ -118,6 +118,7 @@ def message_deliver_now(*, message_id: int, final_attempt: bool = False) -> str:
         in_reply_to=threading.get("in_reply_to", ""),
         references=tuple(threading.get("references", "").split()),
         reply_to=threading.get("reply_to", ""),
+        metadata={"author": message.author.display_name if message.author else ""},
     )
     if not outbound.to:
         message_delivery_record(

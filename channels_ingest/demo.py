@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
+from channels_ingest.adapters.widget.adapter import origin_normalize
 from channels_ingest.models import Channel
 from helpdesk.demo import demo_step
 from helpdesk.models import Tenant
@@ -21,7 +23,16 @@ CHANNELS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("messenger", "meta", "Facebook page", {"page_id": "1029384756"}),
     ("instagram", "meta", "Instagram", {"instagram_id": "17841400000000000"}),
     ("telegram", "telegram", "Telegram bot", {}),
-    ("chat", "widget", "Website chat", {"allowed_origins": ["http://127.0.0.1:8000"]}),
+    (
+        "chat",
+        "widget",
+        "Website chat",
+        {
+            "allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000"],
+            "greeting": "Hi! Ask us anything about your account, billing or the product.",
+            "pre_chat_fields": ["name", "email"],
+        },
+    ),
 ]
 
 In, Out, Note = Direction.INBOUND, Direction.OUTBOUND, Direction.NOTE
@@ -310,11 +321,20 @@ CONVERSATIONS: list[
 ]
 
 
+def _local(config: dict[str, Any]) -> dict[str, Any]:
+    """The website chat also works on this server's own pages (the help center)."""
+    if "allowed_origins" not in config:
+        return config
+    origin = origin_normalize(settings.PUBLIC_BASE_URL)
+    origins = list(dict.fromkeys([*config["allowed_origins"], *([origin] if origin else [])]))
+    return {**config, "allowed_origins": origins}
+
+
 @demo_step(order=30)
 def seed_conversations(tenant: Tenant, state: dict[str, Any]) -> None:
     channels = {
         kind: Channel.objects.create(
-            tenant=tenant, kind=kind, provider=provider, name=name, config=config
+            tenant=tenant, kind=kind, provider=provider, name=name, config=_local(config)
         )
         for kind, provider, name, config in CHANNELS
     }

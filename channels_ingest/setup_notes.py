@@ -22,7 +22,10 @@ SETUP_NOTES: dict[str, str] = {
         "back in X-Telegram-Bot-Api-Secret-Token."
     ),
     "widget": (
-        "Paste the widget script on a page of an allowed origin; conversations arrive here."
+        "Paste the embed tag below into the pages of an allowed origin; conversations arrive "
+        "here. For signed-in users add data-user-id and data-user-hash (HMAC-SHA256 of the "
+        "user id with this channel's identity_secret, computed on your server). The generic "
+        "webhook URL is not used by the widget."
     ),
     "imap": "The mailbox is polled; no webhook to configure.",
 }

@@ -32,5 +32,8 @@ def _deliver_queued(event: events.DomainEvent) -> None:
 
 
 def connect() -> None:
+    from channels_ingest.widget import live
+
     directory_register(_Directory())
+    live.connect()
     events.subscribe("message.queued", _deliver_queued)

@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+Agents' sockets are checked against ALLOWED_HOSTS; the chat widget's sockets come from
+customers' sites and are checked against their channel's allowed origins by the consumer.
+"""
 
 import os
 
@@ -11,14 +15,22 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
 from helpdesk.consumers import AgentConsumer  # noqa: E402
 
+# Named, not imported: the widget belongs to a room above this one.
+VisitorConsumer = import_string("channels_ingest.widget.consumer.VisitorConsumer")
+
+agent_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi()))
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/agent/", AgentConsumer.as_asgi())]))
+        "websocket": URLRouter(
+            [
+                path("ws/widget/<int:channel_id>/", VisitorConsumer.as_asgi()),
+                path("ws/agent/", agent_sockets),
+            ]
         ),
     }
 )

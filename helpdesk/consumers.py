@@ -1,6 +1,7 @@
 """The agents' WebSocket: relays the tenant's and the user's events, each with its ``seq``.
 
-Rooms add client actions (typing, viewing) with ``client_action`` in their ``ready()``.
+Rooms add client actions (typing, viewing) with ``client_action`` in their ``ready()``, and
+other rooms may listen to an action after it ran (``client_action_listen``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ from helpdesk.realtime import tenant_group, user_group
 
 ClientAction = Callable[["AgentConsumer", dict[str, Any]], Awaitable[None]]
 _actions: dict[str, ClientAction] = {}
+_listeners: dict[str, list[ClientAction]] = {}
 
 
 def client_action(name: str, handler: ClientAction) -> None:
     _actions[name] = handler
+
+
+def client_action_listen(name: str, listener: ClientAction) -> None:
+    """Run ``listener`` after the action ``name`` (e.g. relay an agent's typing elsewhere)."""
+    if listener not in _listeners.setdefault(name, []):
+        _listeners[name].append(listener)
 
 
 @database_sync_to_async
@@ -71,6 +79,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"event": "error", "message": "Unknown action."})
             return
         await action(self, content)
+        for listener in _listeners.get(str(content["action"]), ()):
+            await listener(self, content)
 
     async def helpdesk_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])

@@ -31,6 +31,8 @@ urlpatterns = [
     path("s/", include("analytics.survey_urls")),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("channels_ingest.webhook_urls")),
+    path("widget/", include("channels_ingest.widget_urls")),
+    path("widget/", include("analytics.widget_urls")),
     path("api/v1/<path:rest>", api_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

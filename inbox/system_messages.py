@@ -2,6 +2,10 @@
 
 ``survey.send`` ({ticket, channel_id, text}) comes from analytics after a resolution: the
 invitation leaves through the given channel like a reply, with no author.
+
+``kb.searches_attached`` ({ticket_id, terms, failed_terms}) comes from knowledge when a
+customer's help-center searches led to this ticket: an internal note shows the agent what they
+looked for (and found no good answer to) before getting in touch.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from helpdesk.errors import DomainError
 from helpdesk.events import DomainEvent
 from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
-from inbox.models import Ticket
-from inbox.services import message_reply
+from inbox.models import Direction, Ticket
+from inbox.services import message_record, message_reply
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +41,23 @@ def survey_message_send(event: DomainEvent) -> None:
             )
         except DomainError as exc:  # channel switched off since: nothing to send on
             logger.warning("survey not sent on ticket %s: %s", ticket.pk, exc.message)
+
+
+def searches_note_write(event: DomainEvent) -> None:
+    payload = event.payload
+    terms = [str(t)[:200] for t in payload.get("terms") or () if str(t).strip()]
+    failed = {str(t)[:200] for t in payload.get("failed_terms") or ()}
+    if not terms or not isinstance(payload.get("ticket_id"), int):
+        return
+    tenant = Tenant.objects.get(pk=event.tenant_id)
+    with tenant_scope(tenant):
+        ticket = Ticket.objects.filter(pk=payload["ticket_id"]).first()
+        if ticket is None:
+            return
+        lines = [f"• “{t}”" + (" (no good answer)" if t in failed else "") for t in terms[:20]]
+        message_record(
+            ticket=ticket,
+            direction=Direction.NOTE,
+            body_text="Searched the help center before getting in touch:\n" + "\n".join(lines),
+            metadata={"kb_searches": {"terms": terms, "failed_terms": sorted(failed)}},
+        )

@@ -9,6 +9,9 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from helpdesk.events import subscribe
-        from knowledge.subscribers import on_ticket_created
+        from helpdesk.self_service import article_search_register
+        from knowledge.subscribers import on_chat_contact, on_ticket_created, widget_search
 
         subscribe("ticket.created", on_ticket_created)
+        subscribe("chat.contact", on_chat_contact)
+        article_search_register(widget_search)

@@ -83,7 +83,13 @@ ARTICLES: list[tuple[str, tuple[str, str], tuple[str, str] | None]] = [
 
 @demo_step(order=40)
 def seed_knowledge(tenant: Tenant, state: dict[str, Any]) -> None:
-    settings_update(tenant=tenant, title=f"{tenant.name} Help Center", brand_color="#1f7a5c")
+    chat = state.get("channels", {}).get("chat")  # the demo's website chat, when seeded
+    settings_update(
+        tenant=tenant,
+        title=f"{tenant.name} Help Center",
+        brand_color="#1f7a5c",
+        widget_channel_id=chat.pk if chat is not None else None,
+    )
     categories = {
         slug: category_create(
             tenant=tenant, name=name, slug=slug, description=description, position=position

@@ -34,6 +34,8 @@ class HelpCenterSettings(TenantOwned):
     good_answer_min_score = models.FloatField(default=0.35)
     outreach_enabled = models.BooleanField(default=False)
     outreach_delay_minutes = models.PositiveIntegerField(default=30)
+    # The chat channel whose widget the help center pages embed (none: no widget).
+    widget_channel_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -265,19 +266,23 @@ def search_contact_record(
     visitor_key: str = "",
     customer_id: int | None = None,
     since: Any = None,
+    visitor_keys: Sequence[str] = (),
 ) -> list[SearchLog]:
     """Mark the visitor's (or customer's) recent searches as followed by contact on a ticket.
 
     Called by the side that opens the ticket (widget, inbox). Publishes ``kb.searches_attached``
     with the ticket id and the search terms, so the inbox can show them to the agent.
+    ``visitor_keys`` names one visitor known under several keys (the widget's id and the help
+    center's cookie): their searches are attached together, in one event.
     """
-    if not visitor_key and customer_id is None:
+    keys = [key for key in (visitor_key, *visitor_keys) if key]
+    if not keys and customer_id is None:
         raise DomainError("Name the visitor or the customer.", field="visitor_key")
     since = since or timezone.now() - SEARCH_ATTACH_WINDOW
     logs = SearchLog.objects.filter(created_at__gte=since, contacted_at__isnull=True)
     logs = (
-        logs.filter(visitor_key=visitor_key)
-        if visitor_key
+        logs.filter(visitor_key__in=keys)
+        if keys
         else logs.filter(customer_id=int(customer_id or 0))
     )
     found = list(logs.order_by("created_at"))

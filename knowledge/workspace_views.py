@@ -35,6 +35,9 @@ def kb_list(request: HttpRequest, tenant_slug: str) -> HttpResponse:
             delay = request.POST.get("outreach_delay_minutes", "30")
             if not delay.isdigit() or int(delay) > 24 * 60:
                 raise DomainError("The delay is 0 to 1440 minutes.", field="delay")
+            widget = request.POST.get("widget_channel_id", "").strip()
+            if widget and not widget.isdigit():
+                raise DomainError("The chat widget is a channel id.", field="widget_channel_id")
             logo = request.POST.get("logo_url", "").strip()[:500]
             if logo and not logo.startswith("https://"):
                 raise DomainError("The logo URL must start with https://.", field="logo_url")
@@ -46,6 +49,7 @@ def kb_list(request: HttpRequest, tenant_slug: str) -> HttpResponse:
                 good_answer_min_score=threshold,
                 outreach_enabled=request.POST.get("outreach_enabled") == "on",
                 outreach_delay_minutes=int(delay),
+                widget_channel_id=int(widget) if widget else None,
             )
             return HttpResponseRedirect(
                 reverse("kb-workspace", kwargs={"tenant_slug": tenant.slug})

@@ -18,6 +18,7 @@ from channels_ingest.adapters.ses.adapter import SesAdapter
 from channels_ingest.adapters.sparkpost.adapter import SparkPostAdapter
 from channels_ingest.adapters.telegram.adapter import TelegramAdapter
 from channels_ingest.adapters.twilio.adapter import TwilioAdapter
+from channels_ingest.adapters.widget.adapter import WidgetAdapter
 
 ADAPTERS: dict[str, Adapter] = {
     adapter.provider: adapter
@@ -37,6 +38,7 @@ ADAPTERS: dict[str, Adapter] = {
         SesAdapter(),
         SparkPostAdapter(),
         TwilioAdapter(),
+        WidgetAdapter(),
     )
 }
 

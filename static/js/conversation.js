@@ -121,11 +121,16 @@
   });
 
   const viewers = {}; // member id -> {name, seen, typing}
+  let customerTyping = null; // {name, at}: a chat visitor typing on this ticket
   function drawViewers() {
     const el = document.getElementById("collision");
     const typingEl = document.getElementById("typing");
     el.textContent = ""; typingEl.textContent = "";
     const now = Date.now();
+    if (customerTyping && now - customerTyping.at < 5000) {
+      typingEl.textContent = customerTyping.name + " is typing…";
+      typingEl.setAttribute("data-testid", "customer-typing");
+    }
     Object.keys(viewers).forEach(function (id) {
       const v = viewers[id];
       if (now - v.seen > 45000) { delete viewers[id]; return; }
@@ -172,6 +177,10 @@
       viewers[from] = Object.assign(viewers[from] || {}, { name: d.name, seen: Date.now(),
         typing: Date.now(), internal: d.internal });
       drawViewers();
+    } else if (msg.event === "customer.typing" && d.ticket === ticket) {
+      customerTyping = { name: d.name || "The customer", at: Date.now() };
+      drawViewers();
+      setTimeout(drawViewers, 5100);
     } else if (msg.event === "agent.presence" && viewers[from]) {
       viewers[from].away = d.state === "away"; drawViewers();
     } else if ((msg.event === "message.created" && d.ticket && d.ticket.id === ticket) ||

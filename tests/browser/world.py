@@ -51,6 +51,8 @@ def main(api_base_url: str) -> None:
             name="Greeting",
             body="Hi {{ customer.first_name }}, thanks for writing to us.",
         )
+        # The widget tests ask for a website chat (the workspace tests count one channel).
+        widget = _widget(tenant) if os.environ.get("WIDGET_HOST_ORIGIN") else None
         print(
             json.dumps(
                 {
@@ -59,9 +61,40 @@ def main(api_base_url: str) -> None:
                     "inbound_url": channel_webhook_urls(channel)["inbound"],
                     "members": people,
                     "token": token,
+                    "widget_channel": widget.pk if widget else None,
                 }
             )
         )
+
+
+def _widget(tenant):  # type: ignore[no-untyped-def]
+    """A website chat allowed on this server's pages and on the host page a test serves
+    (``WIDGET_HOST_ORIGIN``), embedded in the help center, which has one article."""
+    from django.conf import settings
+
+    from channels_ingest.models import Channel
+    from knowledge.services import article_create, settings_update
+
+    origins = [settings.PUBLIC_BASE_URL, os.environ["WIDGET_HOST_ORIGIN"]]
+    channel = Channel.objects.create(
+        tenant=tenant,
+        kind="chat",
+        provider="widget",
+        name="Website chat",
+        config={
+            "allowed_origins": origins,
+            "greeting": "Hi! Ask us anything.",
+            "brand_color": "#6b3fd4",
+        },
+    )
+    settings_update(tenant=tenant, title="Acme Help Center", widget_channel_id=channel.pk)
+    article_create(
+        tenant=tenant,
+        title="Resetting your password",
+        body="Open **Settings**, then *Security*, and choose Reset password.",
+        status="published",
+    )
+    return channel
 
 
 if __name__ == "__main__":
