@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_ingest.adapters.base import NormalizeError
@@ -86,24 +86,57 @@ def event_receive(
     content_type: str,
     headers: Mapping[str, str],
 ) -> tuple[InboundEvent, bool]:
-    """Store a verified delivery once; ``(event, created)``. A redelivery changes nothing."""
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                tenant_id=channel.tenant_id,
-                channel=channel,
-                purpose=purpose,
-                provider_event_id=event_id[:255],
-                content_type=content_type[:127],
-                body=body,
-                headers=dict(headers),
-            )
-            return event, True
-    except IntegrityError:
-        existing = InboundEvent.objects.get(
-            channel=channel, purpose=purpose, provider_event_id=event_id[:255]
-        )
-        return existing, False
+    """Store a verified delivery once; ``(event, created)``. A redelivery changes nothing.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: no savepoint, no second round
+    trip, and a concurrent copy waits for the first and then inserts nothing.
+    """
+    now = timezone.now()
+    event = InboundEvent(
+        tenant_id=channel.tenant_id,
+        channel=channel,
+        purpose=purpose,
+        provider_event_id=event_id[:255],
+        content_type=content_type[:127],
+        body=body,
+        headers=dict(headers),
+        received_at=now,
+        next_attempt_at=now,
+    )
+    if _insert_new(event):
+        return event, True
+    existing = InboundEvent.objects.unscoped().get(  # the channel names the tenant
+        channel=channel, purpose=purpose, provider_event_id=event.provider_event_id
+    )
+    return existing, False
+
+
+def _insert_new(event: InboundEvent) -> bool:
+    """Insert ``event`` unless its (tenant, channel, purpose, provider id) exists; True and
+    ``event.pk`` set if it was new."""
+    meta = InboundEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    unique = ", ".join(
+        quote(meta.get_field(name).column)
+        for name in ("tenant", "channel", "purpose", "provider_event_id")
+    )
+    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return True
 
 
 def _backoff(attempts: int) -> timedelta:

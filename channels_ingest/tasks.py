@@ -15,6 +15,14 @@ def inbound_event_process(tenant_id: int, event_id: int) -> str:
     return event_process(event_id=event_id)
 
 
+@shared_task(name="channels_ingest.inbound_events_drain")
+def inbound_events_drain() -> int:
+    """Process stored events in claimed batches (woken by webhooks; see ``drain``)."""
+    from channels_ingest.drain import events_drain
+
+    return events_drain()
+
+
 @shared_task(name="channels_ingest.inbound_events_sweep")
 def inbound_events_sweep() -> int:
     """Re-queue events nobody processed (lost task, crashed worker, broker down)."""

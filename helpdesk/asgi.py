@@ -13,10 +13,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from helpdesk.consumers import AgentConsumer  # noqa: E402
+from helpdesk.lean_http import LeanHTTP  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Provider webhooks skip sessions, users, CSRF and messages and keep their
+        # database connections between requests.
+        "http": LeanHTTP(django_asgi_app, prefixes=("/webhooks/",)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/agent/", AgentConsumer.as_asgi())]))
         ),

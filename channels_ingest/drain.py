@@ -1,0 +1,101 @@
+"""Workers claim stored events in batches instead of one broker task per event.
+
+A webhook wakes the drain once its event committed: a ``SET NX`` flag in the cache, and a
+Celery task only when the flag was not set already, so a burst of webhooks costs one task per
+batch rather than one per event. A drain clears the flag before each claim, so an event
+committed after a claim found nothing re-arms the flag and wakes another drain. Claims use
+``FOR UPDATE SKIP LOCKED`` and lease what they hand out (``next_attempt_at`` moves ahead), so
+two drains never take the same event; ``event_process`` still locks and checks each event,
+and the periodic sweeper still re-queues whatever a dead worker held once its lease ran out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from channels_ingest.models import EventState, InboundEvent
+from channels_ingest.services import event_process
+from helpdesk.models import Tenant
+from helpdesk.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+ARMED_KEY = "inbound-drain-armed"
+ARMED_SECONDS = 60  # a lost drain task stops blocking new wakes after this
+BATCH = 50
+LEASE = timedelta(seconds=30)
+
+
+def drain_wake() -> None:
+    """Make sure a drain will look for new events (call after the event committed).
+
+    Never raises: the webhook's answer depends on PostgreSQL alone, and the sweeper
+    recovers events whose wake-up was lost.
+    """
+    from channels_ingest.tasks import inbound_events_drain
+
+    try:
+        if not cache.add(ARMED_KEY, 1, timeout=ARMED_SECONDS):
+            return  # a drain is queued, or running and will claim again before it stops
+    except Exception:
+        logger.exception("could not arm the inbound drain")
+        return
+    try:
+        inbound_events_drain.delay()
+    except Exception:
+        logger.exception("could not enqueue the inbound drain")
+        cache.delete(ARMED_KEY)
+
+
+def events_claim(*, limit: int = BATCH, lease: timedelta = LEASE) -> list[tuple[int, int]]:
+    """``(tenant_id, event_id)`` of up to ``limit`` due events, leased to the caller."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            InboundEvent.objects.unscoped()  # the drain serves every tenant
+            .select_for_update(skip_locked=True)
+            .filter(state__in=[EventState.PENDING, EventState.RETRY], next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("tenant_id", "id")[:limit]
+        )
+        if due:
+            # Lease what was claimed, across tenants like the look-up above.
+            InboundEvent.objects.unscoped().filter(pk__in=[pk for _, pk in due]).update(
+                next_attempt_at=now + lease
+            )
+    return due
+
+
+def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:
+    """Claim and process batches until none is left; the number of events processed.
+
+    After ``max_seconds`` with work still coming, it wakes a successor and returns, so
+    other tasks get a turn on this worker process.
+    """
+    started = time.monotonic()
+    tenants: dict[int, Tenant] = {}
+    done = 0
+    while True:
+        try:
+            cache.delete(ARMED_KEY)  # from here on, a new event wakes another drain
+        except Exception:
+            logger.exception("could not disarm the inbound drain")
+        claimed = events_claim(limit=batch)
+        for tenant_id, event_id in claimed:
+            tenant = tenants.get(tenant_id)
+            if tenant is None:
+                tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
+            with tenant_scope(tenant):
+                event_process(event_id=event_id)
+        done += len(claimed)
+        if len(claimed) < batch:
+            return done
+        if time.monotonic() - started > max_seconds:
+            drain_wake()
+            return done
