@@ -23,6 +23,7 @@ from channels_ingest.models import EventState, InboundEvent
 from channels_ingest.services import event_process
 from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
+from routing.selectors import routing_config_memo
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +88,13 @@ def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:
         except Exception:
             logger.exception("could not disarm the inbound drain")
         claimed = events_claim(limit=batch)
-        for tenant_id, event_id in claimed:
-            tenant = tenants.get(tenant_id)
-            if tenant is None:
-                tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
-            with tenant_scope(tenant):
-                event_process(event_id=event_id)
+        with routing_config_memo():  # rules read once per tenant and batch
+            for tenant_id, event_id in claimed:
+                tenant = tenants.get(tenant_id)
+                if tenant is None:
+                    tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
+                with tenant_scope(tenant):
+                    event_process(event_id=event_id)
         done += len(claimed)
         if len(claimed) < batch:
             return done

@@ -123,7 +123,7 @@ def _insert_new(event: InboundEvent) -> bool:
         for name in ("tenant", "channel", "purpose", "provider_event_id")
     )
     params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    sql = (
+    sql = (  # noqa: S608 (identifiers come from the model, values are parameters)
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}"

@@ -55,7 +55,7 @@ def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> Http
             event_id = adapter.event_id(context, incoming)
         except WebhookRejected as refusal:
             return _refusal(refusal.status, refusal.code, refusal.message)
-        event, created = event_receive(
+        _, created = event_receive(
             channel=channel,
             purpose=purpose,
             event_id=event_id,
