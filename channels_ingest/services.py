@@ -117,17 +117,17 @@ def _insert_new(event: InboundEvent) -> bool:
     meta = InboundEvent._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     unique = ", ".join(
-        quote(meta.get_field(name).column)
-        for name in ("tenant", "channel", "purpose", "provider_event_id")
+        quote(str(field.column))
+        for field in meta.concrete_fields
+        if field.name in ("tenant", "channel", "purpose", "provider_event_id")
     )
     params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    sql = (  # noqa: S608 (identifiers come from the model, values are parameters)
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
+    # Identifiers come from the model's own metadata; every value is a parameter.
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+    sql += f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(str(meta.pk.column))}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,13 +24,14 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import response_for_exception
 from django.db import connections
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import Resolver404, ResolverMatch, get_resolver, set_script_prefix
 
 from helpdesk.middleware import error_response
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
@@ -98,7 +99,7 @@ class LeanHTTP:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    def _respond(self, scope: Scope, body: bytes, match: ResolverMatch) -> HttpResponse:
+    def _respond(self, scope: Scope, body: bytes, match: ResolverMatch) -> HttpResponseBase:
         set_script_prefix(get_script_prefix(scope))
         request, refusal = self._django.create_request(scope, io.BytesIO(body))
         if request is None:
@@ -106,12 +107,12 @@ class LeanHTTP:
             return refusal
         try:
             request.resolver_match = match
-            response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+            response: HttpResponseBase = match.func(request, *match.args, **match.kwargs)
         except Exception as exc:
             response = response_for_exception(request, exc)
         finally:
             self._connections_settle()
-        if not response.streaming and not response.has_header("Content-Length"):
+        if isinstance(response, HttpResponse) and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))
         return response
 
