@@ -22,6 +22,7 @@ from django.utils import timezone
 from channels_ingest.models import EventState, InboundEvent
 from channels_ingest.services import event_process
 from helpdesk.models import Tenant
+from helpdesk.redis_client import cache_key, cache_redis
 from helpdesk.tenancy import tenant_scope
 from routing.selectors import routing_config_memo
 
@@ -42,7 +43,7 @@ def drain_wake() -> None:
     from channels_ingest.tasks import inbound_events_drain
 
     try:
-        if not cache.add(ARMED_KEY, 1, timeout=ARMED_SECONDS):
+        if not _arm():
             return  # a drain is queued, or running and will claim again before it stops
     except Exception:
         logger.exception("could not arm the inbound drain")
@@ -51,7 +52,22 @@ def drain_wake() -> None:
         inbound_events_drain.delay()
     except Exception:
         logger.exception("could not enqueue the inbound drain")
+        _disarm()
+
+
+def _arm() -> bool:
+    client = cache_redis()
+    if client is None:
+        return bool(cache.add(ARMED_KEY, 1, timeout=ARMED_SECONDS))
+    return bool(client.set(cache_key(ARMED_KEY), 1, nx=True, ex=ARMED_SECONDS))
+
+
+def _disarm() -> None:
+    client = cache_redis()
+    if client is None:
         cache.delete(ARMED_KEY)
+    else:
+        client.delete(cache_key(ARMED_KEY))
 
 
 def events_claim(*, limit: int = BATCH, lease: timedelta = LEASE) -> list[tuple[int, int]]:
@@ -84,7 +100,7 @@ def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:
     done = 0
     while True:
         try:
-            cache.delete(ARMED_KEY)  # from here on, a new event wakes another drain
+            _disarm()  # from here on, a new event wakes another drain
         except Exception:
             logger.exception("could not disarm the inbound drain")
         claimed = events_claim(limit=batch)

@@ -16,10 +16,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from helpdesk.redis_client import cache_key, cache_redis
 
 logger = logging.getLogger(__name__)
 
@@ -64,23 +65,15 @@ def unsubscribe(name: str, handler: Handler) -> None:
 def seq_next(tenant_id: int) -> int:
     """The tenant's next event sequence number (atomic in Redis; per process in memory)."""
     key = f"event-seq:{tenant_id}"
-    client = _redis_client(key)
+    client = cache_redis()
     if client is not None:  # one INCR (a missing key counts from 0) instead of three calls
-        return int(client.incr(cache.make_and_validate_key(key)))
+        return int(client.incr(cache_key(key)))
     cache.add(key, 0, timeout=None)
     try:
         return int(cache.incr(key))
     except ValueError:  # evicted between add and incr
         cache.add(key, 0, timeout=None)
         return int(cache.incr(key))
-
-
-def _redis_client(key: str) -> Any:
-    """The Redis connection behind the default cache, or None for other backends."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        return backend._cache.get_client(key, write=True)
-    return None
 
 
 def seq_current(tenant_id: int) -> int:
