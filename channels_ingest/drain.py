@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_ingest.models import EventState, InboundEvent
-from channels_ingest.services import event_process
+from channels_ingest.services import channel_memo, event_process
 from helpdesk.models import Tenant
 from helpdesk.redis_client import cache_key, cache_redis
 from helpdesk.tenancy import tenant_scope
@@ -104,7 +104,7 @@ def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:
         except Exception:
             logger.exception("could not disarm the inbound drain")
         claimed = events_claim(limit=batch)
-        with routing_config_memo():  # rules read once per tenant and batch
+        with routing_config_memo(), channel_memo():  # read once per batch
             for tenant_id, event_id in claimed:
                 tenant = tenants.get(tenant_id)
                 if tenant is None:
