@@ -16,6 +16,7 @@ import io
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -67,11 +68,7 @@ class LeanHTTP:
     def _match(self, scope: Scope) -> ResolverMatch | None:
         if scope["type"] != "http" or not str(scope["path"]).startswith(self.prefixes):
             return None
-        try:
-            match = get_resolver().resolve(scope["path"])
-        except Resolver404:
-            return None
-        return None if iscoroutinefunction(match.func) else match
+        return _resolve(settings.ROOT_URLCONF, scope["path"])
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes | HttpResponse | None:
         limit = settings.MAX_REQUEST_BODY_BYTES
@@ -80,11 +77,8 @@ class LeanHTTP:
         )
         if not declared.isdigit():
             return error_response(400, "bad_content_length", "Content-Length is not a number.")
-        too_large = error_response(
-            413, "body_too_large", f"Request bodies are limited to {limit // (1024 * 1024)} MB."
-        )
         if int(declared) > limit:
-            return too_large
+            return _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -94,7 +88,7 @@ class LeanHTTP:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                return too_large
+                return _too_large(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
@@ -126,3 +120,18 @@ class LeanHTTP:
             if conn.errors_occurred or not conn.get_autocommit() or now - born > self.max_age:
                 conn.close()
                 conn.__dict__.pop("lean_connected_at", None)
+
+
+@lru_cache(maxsize=4096)  # a provider calls the same few URLs over and over
+def _resolve(urlconf: str, path: str) -> ResolverMatch | None:
+    try:
+        match = get_resolver(urlconf).resolve(path)
+    except Resolver404:
+        return None
+    return None if iscoroutinefunction(match.func) else match
+
+
+def _too_large(limit: int) -> HttpResponse:
+    return error_response(
+        413, "body_too_large", f"Request bodies are limited to {limit // (1024 * 1024)} MB."
+    )
