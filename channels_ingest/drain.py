@@ -6,13 +6,15 @@ batch rather than one per event. A drain clears the flag before each claim, so a
 committed after a claim found nothing re-arms the flag and wakes another drain. Claims use
 ``FOR UPDATE SKIP LOCKED`` and lease what they hand out (``next_attempt_at`` moves ahead), so
 two drains never take the same event; ``event_process`` still locks and checks each event,
-and the periodic sweeper still re-queues whatever a dead worker held once its lease ran out.
+and the periodic sweeper still re-queues whatever a dead worker held once its lease ran out
+(in batches too: one task per ``BATCH`` events).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -104,16 +106,27 @@ def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:
         except Exception:
             logger.exception("could not disarm the inbound drain")
         claimed = events_claim(limit=batch)
-        with routing_config_memo(), channel_memo():  # read once per batch
-            for tenant_id, event_id in claimed:
-                tenant = tenants.get(tenant_id)
-                if tenant is None:
-                    tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
-                with tenant_scope(tenant):
-                    event_process(event_id=event_id)
+        events_process(claimed, tenants=tenants)
         done += len(claimed)
         if len(claimed) < batch:
             return done
         if time.monotonic() - started > max_seconds:
             drain_wake()
             return done
+
+
+def events_process(
+    pairs: Sequence[tuple[int, int]], *, tenants: dict[int, Tenant] | None = None
+) -> int:
+    """Process ``(tenant_id, event_id)`` pairs in their tenants, reading each tenant's
+    routing and each channel once. Each event is still locked and checked on its own, so an
+    event done meanwhile is skipped. Returns how many were handed in."""
+    tenants = {} if tenants is None else tenants
+    with routing_config_memo(), channel_memo():
+        for tenant_id, event_id in pairs:
+            tenant = tenants.get(tenant_id)
+            if tenant is None:
+                tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
+            with tenant_scope(tenant):
+                event_process(event_id=event_id)
+    return len(pairs)

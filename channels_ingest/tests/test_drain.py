@@ -153,3 +153,24 @@ def test_two_concurrent_drains_store_each_message_once() -> None:
         assert Message.objects.filter(channel_id=channel.pk).count() == 120
         states = set(InboundEvent.objects.filter(pk__in=ids).values_list("state", flat=True))
         assert states == {EventState.DONE}
+
+
+@pytest.mark.django_db
+def test_the_sweeper_hands_out_leftovers_one_task_per_batch(monkeypatch) -> None:
+    from channels_ingest import tasks
+
+    tenant, channel, ids = _setup("sweeps", 120)
+    overdue = timezone.now() - timedelta(minutes=1)
+    InboundEvent.objects.unscoped().filter(pk__in=ids).update(next_attempt_at=overdue)
+    sent: list[list[list[int]]] = []
+    monkeypatch.setattr(tasks.inbound_events_process, "delay", sent.append)
+    assert tasks.inbound_events_sweep() == 120
+    assert [len(pairs) for pairs in sent] == [50, 50, 20]
+    assert sorted(pk for pairs in sent for _, pk in pairs) == ids
+    assert {tenant_id for pairs in sent for tenant_id, _ in pairs} == {tenant.pk}
+    assert tasks.inbound_events_process(sent[0]) == 50
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 50
+    assert tasks.inbound_events_process(sent[0]) == 50  # again: nothing changes
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 50
