@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from channels_ingest.adapters.base import ChannelContext
@@ -44,3 +47,51 @@ def channel_by_webhook_key(*, provider: str, key: str) -> Channel | None:
         .filter(webhook_key=key, provider=provider, is_active=True)
         .first()
     )
+
+
+# Per process: (provider, webhook key) -> (sealed config, channel, context). The sealed
+# (encrypted) config is re-encrypted with a fresh IV on every save of the channel, so a
+# changed secret, name or kind never matches the cached entry.
+_webhook_cache: dict[tuple[str, str], tuple[str, Channel, ChannelContext]] = {}
+_webhook_cache_lock = threading.Lock()
+
+
+def _sealed_config(*, provider: str, key: str) -> str | None:
+    """The stored (encrypted) config of the active channel behind a webhook key."""
+    # Webhooks carry no tenant: the unguessable key names the channel and so the tenant.
+    # Plain SQL: this runs on every webhook, and building the ORM query cost more than it.
+    meta = Channel._meta
+    quote = connection.ops.quote_name
+    column = {f.name: quote(str(f.column)) for f in meta.concrete_fields}
+    sql = (
+        f"SELECT {column['config']} FROM {quote(meta.db_table)} "  # noqa: S608 (model names)
+        f"WHERE {column['webhook_key']} = %s AND {column['provider']} = %s "
+        f"AND {column['is_active']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, provider])
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
+
+
+def webhook_channel(*, provider: str, key: str) -> tuple[Channel, ChannelContext] | None:
+    """The active channel behind a webhook URL and its decrypted context.
+
+    One small query checks the key still names an active channel and whether its stored
+    config is the one cached; the channel is loaded and decrypted again only when it changed.
+    """
+    sealed = _sealed_config(provider=provider, key=key)
+    if sealed is None:
+        with _webhook_cache_lock:
+            _webhook_cache.pop((provider, key), None)
+        return None
+    cached = _webhook_cache.get((provider, key))
+    if cached is not None and cached[0] == sealed:
+        return cached[1], cached[2]
+    channel = channel_by_webhook_key(provider=provider, key=key)
+    if channel is None:
+        return None
+    context = channel_context(channel)
+    with _webhook_cache_lock:
+        _webhook_cache[(provider, key)] = (sealed, channel, context)
+    return channel, context

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from channels_ingest.adapters.base import NormalizeError
+from channels_ingest.adapters.base import ChannelContext, NormalizeError
 from channels_ingest.adapters.registry import adapter_for
 from channels_ingest.models import Channel, EventState, InboundEvent
 from channels_ingest.selectors import channel_context
@@ -86,24 +88,57 @@ def event_receive(
     content_type: str,
     headers: Mapping[str, str],
 ) -> tuple[InboundEvent, bool]:
-    """Store a verified delivery once; ``(event, created)``. A redelivery changes nothing."""
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                tenant_id=channel.tenant_id,
-                channel=channel,
-                purpose=purpose,
-                provider_event_id=event_id[:255],
-                content_type=content_type[:127],
-                body=body,
-                headers=dict(headers),
-            )
-            return event, True
-    except IntegrityError:
-        existing = InboundEvent.objects.get(
-            channel=channel, purpose=purpose, provider_event_id=event_id[:255]
-        )
-        return existing, False
+    """Store a verified delivery once; ``(event, created)``. A redelivery changes nothing.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: no savepoint, no second round
+    trip, and a concurrent copy waits for the first and then inserts nothing.
+    """
+    now = timezone.now()
+    event = InboundEvent(
+        tenant_id=channel.tenant_id,
+        channel=channel,
+        purpose=purpose,
+        provider_event_id=event_id[:255],
+        content_type=content_type[:127],
+        body=body,
+        headers=dict(headers),
+        received_at=now,
+        next_attempt_at=now,
+    )
+    if _insert_new(event):
+        return event, True
+    existing = InboundEvent.objects.unscoped().get(  # the channel names the tenant
+        channel=channel, purpose=purpose, provider_event_id=event.provider_event_id
+    )
+    return existing, False
+
+
+def _insert_new(event: InboundEvent) -> bool:
+    """Insert ``event`` unless its (tenant, channel, purpose, provider id) exists; True and
+    ``event.pk`` set if it was new."""
+    meta = InboundEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    unique = ", ".join(
+        quote(str(field.column))
+        for field in meta.concrete_fields
+        if field.name in ("tenant", "channel", "purpose", "provider_event_id")
+    )
+    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    # Identifiers come from the model's own metadata; every value is a parameter.
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+    sql += f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(str(meta.pk.column))}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return True
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -116,8 +151,7 @@ def event_process(*, event_id: int) -> str:
         event = (
             # Lock the event row alone: locking its channel too would make every other
             # worker skip (and leave to the sweeper) events of the same channel meanwhile.
-            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("channel__tenant")
+            InboundEvent.objects.select_for_update(skip_locked=True)
             .filter(pk=event_id, state__in=[EventState.PENDING, EventState.RETRY])
             .first()
         )
@@ -125,15 +159,15 @@ def event_process(*, event_id: int) -> str:
             return "skipped"
         _commit_without_waiting_for_disk()
         event.attempts += 1
-        adapter = adapter_for(event.channel.provider)
+        channel, context = _channel_of(event.channel_id)
+        adapter = adapter_for(channel.provider)
         try:
             if adapter is None:
-                raise NormalizeError(f"No adapter for provider '{event.channel.provider}'.")
-            context = channel_context(event.channel)
+                raise NormalizeError(f"No adapter for provider '{channel.provider}'.")
             with transaction.atomic():
                 items = adapter.normalize(context, event.purpose, bytes(event.body), event.headers)
                 for item in items:
-                    _apply(tenant=event.channel.tenant, item=item)
+                    _apply(tenant=channel.tenant, item=item)
         except Exception as exc:  # one bad event must never wedge the pipeline
             retryable = not isinstance(exc, NormalizeError) or exc.retryable
             event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -151,6 +185,33 @@ def event_process(*, event_id: int) -> str:
             update_fields=["state", "attempts", "next_attempt_at", "last_error", "processed_at"]
         )
         return str(event.state)
+
+
+_channel_memo: ContextVar[dict[int, tuple[Channel, ChannelContext]] | None] = ContextVar(
+    "channel_memo", default=None
+)
+
+
+@contextmanager
+def channel_memo() -> Iterator[None]:
+    """Within the block each channel is loaded and decrypted once (a batch of events: a
+    channel changed meanwhile is read again from the next block on)."""
+    token = _channel_memo.set({})
+    try:
+        yield
+    finally:
+        _channel_memo.reset(token)
+
+
+def _channel_of(channel_id: int) -> tuple[Channel, ChannelContext]:
+    memo = _channel_memo.get()
+    if memo is not None and channel_id in memo:
+        return memo[channel_id]
+    channel = Channel.objects.select_related("tenant").get(pk=channel_id)
+    found = (channel, channel_context(channel))
+    if memo is not None:
+        memo[channel_id] = found
+    return found
 
 
 def _commit_without_waiting_for_disk() -> None:

@@ -15,12 +15,31 @@ def inbound_event_process(tenant_id: int, event_id: int) -> str:
     return event_process(event_id=event_id)
 
 
+@shared_task(name="channels_ingest.inbound_events_drain")
+def inbound_events_drain() -> int:
+    """Process stored events in claimed batches (woken by webhooks; see ``drain``)."""
+    from channels_ingest.drain import events_drain
+
+    return events_drain()
+
+
+@shared_task(name="channels_ingest.inbound_events_process")
+def inbound_events_process(pairs: list[list[int]]) -> int:
+    """Process the ``[tenant_id, event_id]`` pairs the sweeper handed out."""
+    from channels_ingest.drain import events_process
+
+    return events_process([(tenant_id, event_id) for tenant_id, event_id in pairs])
+
+
 @shared_task(name="channels_ingest.inbound_events_sweep")
 def inbound_events_sweep() -> int:
-    """Re-queue events nobody processed (lost task, crashed worker, broker down)."""
+    """Re-queue events nobody processed (lost wake-up, crashed worker, broker down), one
+    task per batch."""
+    from channels_ingest.drain import BATCH
+
     due = events_due()
-    for tenant_id, event_id in due:
-        inbound_event_process.delay(tenant_id, event_id)
+    for start in range(0, len(due), BATCH):
+        inbound_events_process.delay([list(pair) for pair in due[start : start + BATCH]])
     return len(due)
 
 

@@ -1,21 +1,21 @@
 """The one webhook endpoint: verify on raw bytes, store once, acknowledge.
 
-The acknowledgement depends on PostgreSQL alone; processing happens in a task enqueued on
-commit, and the sweeper re-queues anything the broker lost.
+The acknowledgement depends on PostgreSQL alone; once the event committed, a drain is woken
+to process it (see ``drain``), and the sweeper re-queues anything a lost wake-up left behind.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_ingest.adapters.base import WebhookRejected, WebhookRequest
 from channels_ingest.adapters.registry import adapter_for
-from channels_ingest.selectors import channel_by_webhook_key, channel_context
+from channels_ingest.drain import drain_wake
+from channels_ingest.selectors import webhook_channel
 from channels_ingest.services import event_receive
-from channels_ingest.tasks import inbound_event_process
-from helpdesk.tasks import enqueue_on_commit
 from helpdesk.tenancy import tenant_scope
 
 
@@ -30,12 +30,12 @@ def _refusal(status: int, code: str, message: str) -> JsonResponse:
 
 @csrf_exempt
 def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> HttpResponse:
-    channel = channel_by_webhook_key(provider=provider, key=key)
     adapter = adapter_for(provider)
-    if channel is None or adapter is None or purpose not in adapter.purposes_for(channel.kind):
+    found = webhook_channel(provider=provider, key=key) if adapter is not None else None
+    if found is None or adapter is None or purpose not in adapter.purposes_for(found[0].kind):
         return _refusal(404, "not_found", "No such webhook.")
+    channel, context = found
     with tenant_scope(channel.tenant):
-        context = channel_context(channel)
         incoming = WebhookRequest(
             purpose=purpose,
             method=request.method or "POST",
@@ -55,7 +55,7 @@ def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> Http
             event_id = adapter.event_id(context, incoming)
         except WebhookRejected as refusal:
             return _refusal(refusal.status, refusal.code, refusal.message)
-        event, created = event_receive(
+        _, created = event_receive(
             channel=channel,
             purpose=purpose,
             event_id=event_id,
@@ -64,7 +64,7 @@ def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> Http
             headers={k: v for k, v in incoming.headers.items() if k in _KEPT_HEADERS},
         )
         if created:
-            enqueue_on_commit(inbound_event_process, channel.tenant_id, event.pk)
+            transaction.on_commit(drain_wake)
         return adapter.acknowledge(context, incoming)
 
 

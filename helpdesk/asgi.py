@@ -18,6 +18,7 @@ from django.urls import path  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 
 from helpdesk.consumers import AgentConsumer  # noqa: E402
+from helpdesk.lean_http import LeanHTTP  # noqa: E402
 
 # Named, not imported: the widget belongs to a room above this one.
 VisitorConsumer = import_string("channels_ingest.widget.consumer.VisitorConsumer")
@@ -25,7 +26,9 @@ VisitorConsumer = import_string("channels_ingest.widget.consumer.VisitorConsumer
 agent_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi()))
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Provider webhooks skip sessions, users, CSRF and messages and keep their
+        # database connections between requests.
+        "http": LeanHTTP(django_asgi_app, prefixes=("/webhooks/",)),
         "websocket": URLRouter(
             [
                 path("ws/widget/<int:channel_id>/", VisitorConsumer.as_asgi()),

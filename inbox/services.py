@@ -82,7 +82,7 @@ def ticket_open(
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no caller goes on in its transaction after a failure
 def message_record(
     *,
     ticket: Ticket,
@@ -280,6 +280,11 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
     )
     at = inbound.sent_at or timezone.now()
     ticket = inbound_thread(customer=customer, inbound=inbound)
+    if ticket is not None:  # the rules read both; spare their look-ups
+        if ticket.customer_id == customer.pk:
+            ticket.customer = customer
+        if ticket.tenant_id == tenant.pk:
+            ticket.tenant = tenant
     created = ticket is None
     if ticket is None:
         subject = inbound.subject or inbound.body_text.strip().split("\n", 1)[0][:120]

@@ -54,12 +54,14 @@ def ticket_policy(ticket: Ticket, config: RoutingConfig) -> PolicySpec | None:
 
 def ticket_sla_store(ticket: Ticket, state: SlaState, policy: PolicySpec | None) -> None:
     """Set the clock state and its derived columns on ``ticket`` and save them."""
+    before = [getattr(ticket, name) for name in SLA_FIELDS]
     columns = sla_columns(state, policy, ticket.sla_breached_at)
     for name, value in columns.items():
         setattr(ticket, name, value)
     ticket.sla_clock = sla_dump(state)
     ticket.sla_policy_id = policy.id if policy else None
-    ticket.save(update_fields=SLA_FIELDS)
+    if [getattr(ticket, name) for name in SLA_FIELDS] != before:  # unchanged: nothing to write
+        ticket.save(update_fields=SLA_FIELDS)
 
 
 def _current(

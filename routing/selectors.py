@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef
@@ -97,8 +99,32 @@ def _config_load() -> RoutingConfig:
     return RoutingConfig(rules=tuple(rules), policies=policies)
 
 
+_memo: ContextVar[dict[int, RoutingConfig] | None] = ContextVar("routing_memo", default=None)
+
+
+@contextmanager
+def routing_config_memo() -> Iterator[None]:
+    """Within the block each tenant's configuration is read once, token included (batch
+    work such as ingestion: a rule saved meanwhile applies from the next block on)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def routing_config(*, tenant_id: int) -> RoutingConfig:
     """The tenant's compiled configuration, cached per process until its token changes."""
+    memo = _memo.get()
+    if memo is not None and tenant_id in memo:
+        return memo[tenant_id]
+    config = _routing_config(tenant_id)
+    if memo is not None:
+        memo[tenant_id] = config
+    return config
+
+
+def _routing_config(tenant_id: int) -> RoutingConfig:
     token = RoutingVersion.objects.values_list("token", flat=True).first()
     if token is not None:
         cached = _cache.get(tenant_id)

@@ -1,0 +1,176 @@
+"""Batched draining: claims lease events, two claimers never share one, wakes re-arm."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, connections
+from django.utils import timezone
+
+from channels_ingest.drain import ARMED_KEY, drain_wake, events_claim, events_drain
+from channels_ingest.models import Channel, EventState, InboundEvent
+from channels_ingest.services import event_receive, events_due
+from helpdesk.models import Tenant
+from helpdesk.tenancy import tenant_scope
+from inbox.models import Message
+from tests.factories import ChannelFactory, TenantFactory
+
+
+def _receive(channel: Channel, name: str) -> InboundEvent:
+    body = {"id": name, "from": {"kind": "email", "value": f"{name}@example.com"}, "text": "Hi"}
+    with tenant_scope(channel.tenant):
+        return event_receive(
+            channel=channel,
+            purpose="inbound",
+            event_id=name,
+            body=json.dumps(body).encode(),
+            content_type="application/json",
+            headers={},
+        )[0]
+
+
+def _setup(slug: str, count: int) -> tuple[Tenant, Channel, list[int]]:
+    tenant = TenantFactory(slug=slug)
+    with tenant_scope(tenant):
+        channel = ChannelFactory(tenant=tenant)
+    return tenant, channel, [_receive(channel, f"{slug}-{i}").pk for i in range(count)]
+
+
+@pytest.mark.django_db
+def test_a_claim_leases_its_events_and_a_second_claim_gets_the_rest() -> None:
+    _, _, ids = _setup("claims", 5)
+    first = events_claim(limit=3)
+    second = events_claim(limit=3)
+    assert [pk for _, pk in first] == ids[:3]
+    assert [pk for _, pk in second] == ids[3:]
+    assert events_claim(limit=3) == []
+    leased = InboundEvent.objects.unscoped().filter(pk__in=ids)
+    assert all(e.next_attempt_at > timezone.now() for e in leased)
+    assert {e.state for e in leased} == {EventState.PENDING}
+    # The sweeper leaves leased events alone until the lease and the grace ran out.
+    assert events_due() == []
+    expired = timezone.now() - timedelta(seconds=31)  # as if the claimer died a lease ago
+    InboundEvent.objects.unscoped().filter(pk__in=ids).update(next_attempt_at=expired)
+    assert sorted(pk for _, pk in events_due()) == ids
+
+
+@pytest.mark.django_db
+def test_a_drain_processes_every_due_event_once_and_disarms() -> None:
+    tenant, channel, ids = _setup("drains", 7)
+    cache.set(ARMED_KEY, 1)
+    assert events_drain(batch=3) == 7
+    assert cache.get(ARMED_KEY) is None
+    with tenant_scope(tenant):
+        states = set(InboundEvent.objects.filter(pk__in=ids).values_list("state", flat=True))
+        assert states == {EventState.DONE}
+        assert Message.objects.filter(channel_id=channel.pk).count() == 7
+    assert events_drain(batch=3) == 0
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 7
+
+
+@pytest.mark.django_db
+def test_a_wake_enqueues_one_drain_until_a_drain_disarms(monkeypatch) -> None:
+    from channels_ingest import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.inbound_events_drain, "delay", lambda: sent.append(1))
+    cache.delete(ARMED_KEY)
+    drain_wake()
+    drain_wake()
+    drain_wake()
+    assert sent == [1]
+    events_drain()  # clears the flag before it claims: the next event wakes another drain
+    drain_wake()
+    assert sent == [1, 1]
+    cache.delete(ARMED_KEY)
+
+
+@pytest.mark.django_db
+def test_a_failed_enqueue_leaves_the_drain_unarmed(monkeypatch) -> None:
+    from channels_ingest import tasks
+
+    def broker_down() -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.inbound_events_drain, "delay", broker_down)
+    cache.delete(ARMED_KEY)
+    drain_wake()  # logged, not raised
+    assert cache.get(ARMED_KEY) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_claimers_never_claim_one_event_twice() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL")
+    _, _, ids = _setup("rivals", 400)
+    claimed: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def claimer(index: int) -> None:
+        try:
+            start.wait()
+            while batch := events_claim(limit=7):
+                claimed[index].extend(pk for _, pk in batch)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claimer, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not set(claimed[0]) & set(claimed[1])
+    assert sorted(claimed[0] + claimed[1]) == ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_drains_store_each_message_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL")
+    tenant, channel, ids = _setup("drainers", 120)
+    done: list[int] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            done.append(events_drain(batch=5))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sum(done) == 120
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 120
+        states = set(InboundEvent.objects.filter(pk__in=ids).values_list("state", flat=True))
+        assert states == {EventState.DONE}
+
+
+@pytest.mark.django_db
+def test_the_sweeper_hands_out_leftovers_one_task_per_batch(monkeypatch) -> None:
+    from channels_ingest import tasks
+
+    tenant, channel, ids = _setup("sweeps", 120)
+    overdue = timezone.now() - timedelta(minutes=1)
+    InboundEvent.objects.unscoped().filter(pk__in=ids).update(next_attempt_at=overdue)
+    sent: list[list[list[int]]] = []
+    monkeypatch.setattr(tasks.inbound_events_process, "delay", sent.append)
+    assert tasks.inbound_events_sweep() == 120
+    assert [len(pairs) for pairs in sent] == [50, 50, 20]
+    assert sorted(pk for pairs in sent for _, pk in pairs) == ids
+    assert {tenant_id for pairs in sent for tenant_id, _ in pairs} == {tenant.pk}
+    assert tasks.inbound_events_process(sent[0]) == 50
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 50
+    assert tasks.inbound_events_process(sent[0]) == 50  # again: nothing changes
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 50
