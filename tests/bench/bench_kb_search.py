@@ -47,6 +47,9 @@ def main() -> int:
         action="store_true",
         help="encode the 10,000 articles (slow on 2 cores) instead of random unit vectors",
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the two tenants afterwards (for profiling)"
+    )
     args = parser.parse_args()
 
     import django
@@ -175,7 +178,8 @@ def main() -> int:
                     f"(first query, building the corpus: {warm:.0f} ms)"
                 )
     finally:
-        Tenant.objects.filter(slug__in=["kb-bench-quality", "kb-bench-10k"]).delete()
+        if not args.keep:
+            Tenant.objects.filter(slug__in=["kb-bench-quality", "kb-bench-10k"]).delete()
     return 0
 
 

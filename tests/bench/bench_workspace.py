@@ -155,7 +155,7 @@ def _load(tenant: Tenant, total: int) -> None:
             c = created.isoformat()
             yield (
                 f"{tid}\t{n}\t{subject}\t{status}\t{rng.randint(1, 4)}\t\t{kinds}\t{n:016x}\t"
-                f"{c}\t{c}\t{c}\t{customer}\t{due}\t{breached}\n"
+                f"{c}\t{c}\t{c}\t{customer}\t{due}\t{breached}\t\t{{}}\t{{}}\n"
             )
 
     _copy(
@@ -175,6 +175,9 @@ def _load(tenant: Tenant, total: int) -> None:
             "customer_id",
             "sla_due_at",
             "sla_breached_at",
+            "routing_kind",
+            "routing_requirements",
+            "sla_clock",
         ],
         tickets(),
     )
@@ -404,6 +407,7 @@ async def _live(port: int, agents: int, posts: int) -> None:
     latencies: list[float] = []
     visible: list[float] = []
     webhook: list[float] = []
+    started_at: dict[str, float] = {}
     run = f"{time.time():.0f}"
     http = requests.Session()
     http.cookies.set("sessionid", sessions[0])
@@ -420,6 +424,7 @@ async def _live(port: int, agents: int, posts: int) -> None:
                 }
             ).encode()
             started = time.perf_counter()
+            started_at[subject] = started
             response = await asyncio.to_thread(
                 http.post,
                 url,
@@ -450,6 +455,7 @@ async def _live(port: int, agents: int, posts: int) -> None:
         task.cancel()
     for socket in sockets:
         await socket.close()
+    stages = await asyncio.to_thread(_stages, channel, run, posts, started_at, arrivals)
     print(f"\n(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(
         f"== live: {agents} agents connected, {posts} webhooks, uvicorn + Redis pub/sub + "
@@ -468,6 +474,54 @@ async def _live(port: int, agents: int, posts: int) -> None:
         f"webhook -> row in refetched list p50 {ms(statistics.median(visible)):>9s}  "
         f"p95 {ms(pct(visible, 95)):>9s}"
     )
+    print("where the time goes (from the webhook's start; DB timestamps of the same clock):")
+    for label, values in stages.items():
+        if values:
+            print(
+                f"  {label:44s} p50 {ms(statistics.median(values)):>9s}  "
+                f"p95 {ms(pct(values, 95)):>9s}"
+            )
+
+
+def _stages(
+    channel: Channel,
+    run: str,
+    posts: int,
+    started_at: dict[str, float],
+    arrivals: dict[str, list[float]],
+) -> dict[str, list[float]]:
+    """Per post: stored (webhook's insert), processed (worker done), first and last socket."""
+    from channels_ingest.models import InboundEvent
+
+    # perf_counter -> wall clock, to compare with the timestamps the processes wrote.
+    offset = time.time() - time.perf_counter()
+    with tenant_scope(channel.tenant):
+        events = {
+            e.provider_event_id: e
+            for e in InboundEvent.objects.filter(
+                channel=channel, provider_event_id__startswith=f"live-{run}-"
+            )
+        }
+    stages: dict[str, list[float]] = {
+        "webhook start -> event stored (ack side)": [],
+        "event stored -> processed (queue + pipeline)": [],
+        "processed -> first socket (commit + relay)": [],
+        "first socket -> last of the agents": [],
+    }
+    for i in range(posts):
+        subject = f"Live {run}-{i}"
+        event = events.get(f"live-{run}-{i}")
+        got = sorted(arrivals.get(subject, []))
+        if event is None or event.processed_at is None or not got or subject not in started_at:
+            continue
+        start = started_at[subject] + offset
+        stored = event.received_at.timestamp()
+        processed = event.processed_at.timestamp()
+        stages["webhook start -> event stored (ack side)"].append(stored - start)
+        stages["event stored -> processed (queue + pipeline)"].append(processed - stored)
+        stages["processed -> first socket (commit + relay)"].append(got[0] + offset - processed)
+        stages["first socket -> last of the agents"].append(got[-1] - got[0])
+    return stages
 
 
 def rss_kb(pid: int) -> int:
