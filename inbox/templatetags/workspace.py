@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from inbox.models import Ticket
+from inbox.models import Message, Ticket
+from inbox.timeline_html import message_html
 
 register = template.Library()
 
@@ -142,3 +143,9 @@ def ticket_row(ticket: Ticket, home: str) -> SafeString:
 def email_html(html: str) -> str:
     """Sanitize stored email HTML once more before it goes into a sandboxed iframe's srcdoc."""
     return nh3.clean(html)
+
+
+@register.simple_tag
+def timeline_message(message: Message) -> SafeString:
+    """One message of the conversation timeline (see ``inbox.timeline_html``)."""
+    return message_html(message, CHANNEL_BADGES, email_html)
