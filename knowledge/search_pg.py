@@ -1,7 +1,8 @@
 """PostgreSQL lexical search: the stored weighted tsvector (title A, body B) and pg_trgm.
 
 Candidates are articles matching the query's selective words (full text), or whose title is
-similar to the query by trigram word similarity (typo tolerance). Words found in more than a
+similar to the query by trigram word similarity (typo tolerance; searched only when a query
+word is unknown to the tenant's articles or full text found fewer than ``FTS_CANDIDATES``). Words found in more than a
 tenth of the articles still count in the rank but do not select candidates alone, so a query
 with "card" over 10,000 banking articles ranks a few hundred rows, not five thousand.
 """
@@ -25,7 +26,7 @@ COMMON_SHARE = 0.1  # a lexeme in more than this share of articles is "common"
 COMMON_MIN_DOCS = 50  # ... and in more than this many (small knowledge bases skip the split)
 STATS_TTL_SECONDS = 300.0
 
-_stats: dict[tuple[int, bool, str], tuple[float, int, dict[str, int]]] = {}
+_stats: dict[tuple[int, bool, str], tuple[float, int, dict[str, int], frozenset[str] | None]] = {}
 
 _SQL = """
 WITH fts AS (
@@ -38,7 +39,8 @@ WITH fts AS (
 ),
 trgm AS (
     SELECT a.id FROM knowledge_article a
-    WHERE a.tenant_id = %(tenant)s {filters} AND %(text)s <%% a.title
+    WHERE (%(fuzzy)s OR (SELECT count(*) FROM fts) < {fts_limit})
+      AND a.tenant_id = %(tenant)s {filters} AND %(text)s <%% a.title
     LIMIT {trgm_limit}
 )
 SELECT a.id, coalesce(fts.rank, 0) + %(trgm_weight)s * word_similarity(%(text)s, a.title)
@@ -61,14 +63,16 @@ def _filters(published_only: bool, locale: str) -> str:
 
 def _document_frequencies(
     tenant_id: int, published_only: bool, locale: str
-) -> tuple[int, dict[str, int]]:
-    """(article count, common lexeme -> articles containing it), cached for a few minutes."""
+) -> tuple[int, dict[str, int], frozenset[str] | None]:
+    """(article count, common lexeme -> articles containing it, every lexeme or None when
+    not collected), cached for a few minutes. A lexeme new since then only costs the
+    trigram search a typo would."""
     key = (tenant_id, published_only, locale)
     cached = _stats.get(key)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_SECONDS:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     if locale and not _LOCALE.fullmatch(locale):
-        return 0, {}
+        return 0, {}, None
     # ts_stat takes the query as text: only an int and a checked locale are spliced in.
     where = f"a.tenant_id = {int(tenant_id)}" + _filters(published_only, "")
     if locale:
@@ -78,17 +82,18 @@ def _document_frequencies(
         row = cursor.fetchone()
         count = int(row[0]) if row else 0
         frequencies: dict[str, int] = {}
+        vocabulary = None
         if count > COMMON_MIN_DOCS:
             cursor.execute(
-                "SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc > %s",
-                [
-                    f"SELECT a.search_vector FROM knowledge_article a WHERE {where}",  # noqa: S608
-                    max(COMMON_MIN_DOCS, int(count * COMMON_SHARE)),
-                ],
+                "SELECT word, ndoc FROM ts_stat(%s)",
+                [f"SELECT a.search_vector FROM knowledge_article a WHERE {where}"],  # noqa: S608
             )
-            frequencies = {word: int(ndoc) for word, ndoc in cursor.fetchall()}
-    _stats[key] = (time.monotonic(), count, frequencies)
-    return count, frequencies
+            common = max(COMMON_MIN_DOCS, int(count * COMMON_SHARE))
+            found = cursor.fetchall()
+            frequencies = {word: int(ndoc) for word, ndoc in found if ndoc > common}
+            vocabulary = frozenset(word for word, _ in found)
+    _stats[key] = (time.monotonic(), count, frequencies, vocabulary)
+    return count, frequencies, vocabulary
 
 
 def _lexemes(text: str) -> list[str]:
@@ -114,7 +119,7 @@ def pg_search(
     lexemes = _lexemes(text)
     if not lexemes:
         return []
-    _, common = _document_frequencies(tenant_id, published_only, locale or "")
+    _, common, vocabulary = _document_frequencies(tenant_id, published_only, locale or "")
     selective = [lexeme for lexeme in lexemes if lexeme not in common]
     rank_q = " | ".join(f"'{lexeme}'" for lexeme in lexemes)
     if selective:
@@ -125,6 +130,9 @@ def pg_search(
         "rank_q": rank_q,
         "match_q": match_q,
         "text": text,
+        # Title trigrams (typo tolerance) are searched when a word is unknown to the articles
+        # or full text found few candidates; otherwise that index scan is the slowest step.
+        "fuzzy": vocabulary is None or not vocabulary.issuperset(lexemes),
         "trgm_weight": TRIGRAM_WEIGHT,
         "tenant": tenant_id,
         "locale": locale or "",
