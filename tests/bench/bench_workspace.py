@@ -382,7 +382,13 @@ async def _connect(port: int, slug: str, session: str) -> Any:
     return socket
 
 
-async def _live(port: int, agents: int, posts: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _live(port: int, agents: int, posts: int, web_pid: int) -> None:
     import requests
 
     tenant, sessions, channel = await asyncio.to_thread(live_tenant, agents)
@@ -412,6 +418,8 @@ async def _live(port: int, agents: int, posts: int) -> None:
     http = requests.Session()
     http.cookies.set("sessionid", sessions[0])
     base = f"http://127.0.0.1:{port}"
+    asgi_cpu = cpu_seconds(web_pid)
+    own_cpu = time.process_time()
     if True:
         for i in range(posts):
             subject = f"Live {run}-{i}"
@@ -451,6 +459,8 @@ async def _live(port: int, agents: int, posts: int) -> None:
             assert subject in rows.text
             visible.append(time.perf_counter() - started)
             await asyncio.sleep(0.2)
+    asgi_cpu = cpu_seconds(web_pid) - asgi_cpu
+    own_cpu = time.process_time() - own_cpu
     for task in listeners:
         task.cancel()
     for socket in sockets:
@@ -473,6 +483,10 @@ async def _live(port: int, agents: int, posts: int) -> None:
     print(
         f"webhook -> row in refetched list p50 {ms(statistics.median(visible)):>9s}  "
         f"p95 {ms(pct(visible, 95)):>9s}"
+    )
+    print(
+        f"CPU per webhook: uvicorn process {asgi_cpu / posts * 1000:.1f} ms (webhook, fan-out to "
+        f"{agents} sockets, one rows refetch); this client {own_cpu / posts * 1000:.1f} ms"
     )
     print("where the time goes (from the webhook's start; DB timestamps of the same clock):")
     for label, values in stages.items():
@@ -593,8 +607,8 @@ def main() -> None:
         bench_pages(args.tickets, args.rounds)
     port = 8600 + os.getpid() % 300
     if args.part in ("live", "all"):
-        with processes(port):
-            asyncio.run(_live(port, args.agents, args.posts))
+        with processes(port) as web:
+            asyncio.run(_live(port, args.agents, args.posts, web))
     if args.part in ("idle", "all"):
         with processes(port + 1) as web:
             asyncio.run(_idle(port + 1, args.idle, web))
