@@ -18,7 +18,7 @@ from helpdesk.tenancy import tenant_current
 from knowledge.models import Article
 from knowledge.search_index import Corpus, corpus_get
 from knowledge.search_pg import pg_search
-from knowledge.semantic import encoder_get
+from knowledge.semantic import encoder_get, query_vector
 from knowledge.text import query_normalize, query_terms, snippet, surface_forms, word_set, words
 
 CANDIDATES = 50
@@ -122,16 +122,18 @@ def article_search(
     embedded: frozenset[int] = frozenset()
     if encoder is not None and corpus is not None and corpus.matrix is not None:
         embedded = corpus.embedded
-        vector = encoder.encode([normalized])[0]
-        sims = corpus.matrix @ vector
-        top = sims.argsort()[::-1][:CANDIDATES]
+        sims = corpus.matrix @ query_vector(encoder, normalized)
+        count = min(CANDIDATES, len(sims))
+        top = sims.argpartition(len(sims) - count)[len(sims) - count :]
         cosine = {corpus.matrix_ids[i]: float(sims[i]) for i in top}
     candidate_ids = list(dict.fromkeys([*lexical_rel, *cosine]))
+    articles = Article.objects.filter(pk__in=candidate_ids)
+    if published_only:
+        articles = articles.filter(status="published")
+    if locale:
+        articles = articles.filter(locale=locale)
     rows = {
-        row["id"]: row
-        for row in Article.objects.filter(pk__in=candidate_ids).values(
-            "id", "title", "body_text", "locale", "slug"
-        )
+        row["id"]: row for row in articles.values("id", "title", "body_text", "locale", "slug")
     }
     scored: list[tuple[float, int]] = []
     for pk, row in rows.items():
