@@ -122,13 +122,14 @@ class TicketPage:
 
 
 TIMELINE_LIMIT = 200
+# Threading headers and provider ids: the timeline never shows them.
+TIMELINE_UNUSED = ("external_id", "message_id_header", "in_reply_to", "references")
 
 
 def ticket_timeline(*, ticket: Ticket) -> tuple[list[Message], bool]:
     """The latest messages of the ticket, oldest first; True when older ones exist."""
-    latest = list(
-        ticket_messages(ticket=ticket).order_by("-created_at", "-id")[: TIMELINE_LIMIT + 1]
-    )
+    messages = ticket_messages(ticket=ticket).defer(*TIMELINE_UNUSED)
+    latest = list(messages.order_by("-created_at", "-id")[: TIMELINE_LIMIT + 1])
     more = len(latest) > TIMELINE_LIMIT
     return list(reversed(latest[:TIMELINE_LIMIT])), more
 
@@ -178,10 +179,13 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
         ),
         None,
     )
-    identities = list(Identity.objects.filter(customer=ticket.customer).order_by("kind", "value"))
+    identities = list(
+        Identity.objects.filter(customer_id=ticket.customer_id).order_by("kind", "value")
+    )
     other_tickets = list(
-        Ticket.objects.filter(customer=ticket.customer)
+        Ticket.objects.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
+        .only("id", "tenant_id", "number", "subject", "status", "channel_kinds")
         .order_by(F("last_activity_at").desc())[:10]
     )
     return TicketPage(
