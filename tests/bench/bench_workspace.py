@@ -290,6 +290,10 @@ def processes(port: int) -> Iterator[int]:
             "--log-level",
             "warning",
             "--no-access-log",
+            # As deployed (Dockerfile, Makefile): agent events are a few hundred bytes of
+            # JSON, not worth compressing once per socket.
+            "--ws-per-message-deflate",
+            "false",
         ],
         cwd=ROOT,
         env=env,
