@@ -74,7 +74,7 @@ def _publisher(layer: Any) -> Publish:
     direct = entry[1]
     if direct is not None:
         return direct
-    return async_to_sync(layer.group_send)  # type: ignore[no-any-return]
+    return async_to_sync(layer.group_send)
 
 
 def event_relay(event: DomainEvent) -> None:

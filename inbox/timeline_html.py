@@ -10,7 +10,7 @@ from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import localtime
 
 from inbox.models import Call, Message
 
@@ -26,7 +26,7 @@ def _when(value: datetime | None, fmt: str) -> str:
     """Like the template filter ``date``: in the active time zone."""
     if value is None:
         return ""
-    local = template_localtime(value)
+    local = localtime(value)
     if fmt == "c":
         return local.isoformat()
     if fmt == "H:i":
@@ -80,16 +80,14 @@ def _header(
 
 def _call_html(call: Call) -> str:
     minutes, secs = divmod(call.duration_seconds or 0, 60)
-    parts = [escape(f"{call.get_direction_display()} call")]
+    parts: list[str] = [escape(f"{call.get_direction_display()} call")]
     if call.duration_seconds:
         parts.append(f" · {minutes}:{secs:02d}")
     if call.from_number:
         parts.append(escape(f" · from {call.from_number}"))
     html = f'<div class="call"><span>{"".join(parts)}</span>'
     if call.recording_url:
-        html += format_html(
-            '<audio controls preload="none" src="{}"></audio>', call.recording_url
-        )
+        html += format_html('<audio controls preload="none" src="{}"></audio>', call.recording_url)
     if call.transcript:
         sentiment = f" · {escape(call.sentiment)}" if call.sentiment else ""
         html += (
@@ -106,9 +104,7 @@ def _attachments(m: Message) -> str:
     items = "".join(
         format_html(
             '<li>{}<a href="{}" download>{}</a> <span class="muted">{}</span></li>',
-            mark_safe('<span class="tag">image</span> ')
-            if a.content_type[:6] == "image/"
-            else "",
+            mark_safe('<span class="tag">image</span> ') if a.content_type[:6] == "image/" else "",
             a.file.url,
             a.filename,
             filesizeformat(a.size),

@@ -132,9 +132,7 @@ def article_search(
         articles = articles.filter(status="published")
     if locale:
         articles = articles.filter(locale=locale)
-    rows = {
-        row["id"]: row for row in articles.values("id", "title", "body_text", "locale", "slug")
-    }
+    rows = {row["id"]: row for row in articles.values("id", "title", "body_text", "locale", "slug")}
     scored: list[tuple[float, int]] = []
     for pk, row in rows.items():
         coverage = _coverage(terms, row["title"], row["body_text"], corpus)

@@ -2,9 +2,10 @@
 
 Candidates are articles matching the query's selective words (full text), or whose title is
 similar to the query by trigram word similarity (typo tolerance; searched only when a query
-word is unknown to the tenant's articles or full text found fewer than ``FTS_CANDIDATES``). Words found in more than a
-tenth of the articles still count in the rank but do not select candidates alone, so a query
-with "card" over 10,000 banking articles ranks a few hundred rows, not five thousand.
+word is unknown to the tenant's articles or full text found fewer than ``FTS_CANDIDATES``).
+Words found in more than a tenth of the articles still count in the rank but do not select
+candidates alone, so a query with "card" over 10,000 banking articles ranks a few hundred rows,
+not five thousand.
 """
 
 from __future__ import annotations

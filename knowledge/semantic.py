@@ -56,7 +56,9 @@ class Encoder:
                         [self.weights[f"{att}.{n}.weight"] for n in ("query", "key", "value")]
                     ).T
                 ),
-                np.concatenate([self.weights[f"{att}.{n}.bias"] for n in ("query", "key", "value")]),
+                np.concatenate(
+                    [self.weights[f"{att}.{n}.bias"] for n in ("query", "key", "value")]
+                ),
             )
             for name in ("attention.output.dense", "intermediate.dense", "output.dense"):
                 self.dense[f"{p}.{name}"] = (

@@ -125,9 +125,8 @@ def ticket_row(ticket: Ticket, home: str) -> SafeString:
         else '<span class="muted">Unassigned</span>'
     )
     badges = "".join(
-        '<span class="badge badge-{}" title="{}">{}</span>'.format(
-            _esc(k), _esc(channel_label(k)), _esc(badge_letter(k))
-        )
+        f'<span class="badge badge-{_esc(k)}" title="{_esc(channel_label(k))}">'
+        f"{_esc(badge_letter(k))}</span>"
         for k in ticket.channel_kinds
     )
     href = _esc(f"{home}tickets/{ticket.pk}/")
