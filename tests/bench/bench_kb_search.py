@@ -57,6 +57,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from helpdesk.models import Tenant
     from helpdesk.tenancy import tenant_scope
@@ -168,14 +169,21 @@ def main() -> int:
                 article_search(query="warm up the corpus", mode=mode)
                 warm = (time.perf_counter() - started) * 1000
                 timings = []
+                cpu = []
+                counts = set()
                 for query in queries:
-                    started = time.perf_counter()
-                    article_search(query=query, mode=mode)
-                    timings.append((time.perf_counter() - started) * 1000)
+                    with CaptureQueriesContext(connection) as captured:
+                        started, cpu_started = time.perf_counter(), time.process_time()
+                        article_search(query=query, mode=mode)
+                        timings.append((time.perf_counter() - started) * 1000)
+                        cpu.append((time.process_time() - cpu_started) * 1000)
+                    counts.add(len(captured.captured_queries))
                 print(
                     f"{mode:<8} n={len(timings)} p50={statistics.median(timings):.1f} ms "
                     f"p95={_percentile(timings, 0.95):.1f} ms max={max(timings):.1f} ms "
-                    f"(first query, building the corpus: {warm:.0f} ms)"
+                    f"CPU p95={_percentile(cpu, 0.95):.1f} ms queries={sorted(counts)} "
+                    f"(first query, building the corpus: {warm:.0f} ms; "
+                    f"load average {os.getloadavg()[0]:.1f})"
                 )
     finally:
         if not args.keep:
