@@ -29,6 +29,7 @@ STATS_TTL_SECONDS = 300.0
 
 _stats: dict[tuple[int, bool, str], tuple[float, int, dict[str, int], frozenset[str] | None]] = {}
 
+# Full-text candidates and title-trigram candidates (typos).
 _SQL = """
 WITH fts AS (
     SELECT a.id, ts_rank(a.search_vector, to_tsquery('simple', %(rank_q)s), 1) AS rank
@@ -40,14 +41,32 @@ WITH fts AS (
 ),
 trgm AS (
     SELECT a.id FROM knowledge_article a
-    WHERE (%(fuzzy)s OR (SELECT count(*) FROM fts) < {fts_limit})
-      AND a.tenant_id = %(tenant)s {filters} AND %(text)s <%% a.title
+    WHERE a.tenant_id = %(tenant)s {filters} AND %(text)s <%% a.title
     LIMIT {trgm_limit}
 )
 SELECT a.id, coalesce(fts.rank, 0) + %(trgm_weight)s * word_similarity(%(text)s, a.title)
 FROM (SELECT id FROM fts UNION SELECT id FROM trgm) c
 JOIN knowledge_article a ON a.id = c.id
 LEFT JOIN fts ON fts.id = c.id
+ORDER BY 2 DESC, a.id
+LIMIT %(limit)s
+"""
+
+# Full-text candidates alone, with how many there were. Planning the trigram part costs more
+# than running it would (PostgreSQL estimates ``<%`` by evaluating it over the column's
+# statistics), so it is left out of the query when it is not needed.
+_SQL_FTS_ONLY = """
+WITH fts AS (
+    SELECT a.id, ts_rank(a.search_vector, to_tsquery('simple', %(rank_q)s), 1) AS rank
+    FROM knowledge_article a
+    WHERE a.tenant_id = %(tenant)s {filters}
+      AND a.search_vector @@ to_tsquery('simple', %(match_q)s)
+    ORDER BY rank DESC, a.id
+    LIMIT {fts_limit}
+)
+SELECT a.id, fts.rank + %(trgm_weight)s * word_similarity(%(text)s, a.title),
+       (SELECT count(*) FROM fts)
+FROM fts JOIN knowledge_article a ON a.id = fts.id
 ORDER BY 2 DESC, a.id
 LIMIT %(limit)s
 """
@@ -131,20 +150,22 @@ def pg_search(
         "rank_q": rank_q,
         "match_q": match_q,
         "text": text,
-        # Title trigrams (typo tolerance) are searched when a word is unknown to the articles
-        # or full text found few candidates; otherwise that index scan is the slowest step.
-        "fuzzy": vocabulary is None or not vocabulary.issuperset(lexemes),
         "trgm_weight": TRIGRAM_WEIGHT,
         "tenant": tenant_id,
         "locale": locale or "",
         "limit": limit,
     }
-    sql = _SQL.format(
-        filters=_filters(published_only, locale or ""),
-        fts_limit=FTS_CANDIDATES,
-        trgm_limit=TRIGRAM_CANDIDATES,
-    )
+    filters = _filters(published_only, locale or "")
+    # Title trigrams (typo tolerance) are searched when a word is unknown to the articles or
+    # full text found fewer than FTS_CANDIDATES; otherwise they are the slowest step.
+    fuzzy = vocabulary is None or not vocabulary.issuperset(lexemes)
     with connection.cursor() as cursor:
+        if not fuzzy:
+            cursor.execute(_SQL_FTS_ONLY.format(filters=filters, fts_limit=FTS_CANDIDATES), params)
+            rows = cursor.fetchall()
+            if rows and rows[0][2] >= FTS_CANDIDATES:
+                return [(int(pk), float(score)) for pk, score, _ in rows]
+        sql = _SQL.format(filters=filters, fts_limit=FTS_CANDIDATES, trgm_limit=TRIGRAM_CANDIDATES)
         cursor.execute(sql, params)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
