@@ -21,4 +21,4 @@ RUN pip install --no-cache-dir . \
 USER helpdesk
 
 EXPOSE 8000
-CMD ["uvicorn", "helpdesk.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+CMD ["uvicorn", "helpdesk.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--ws-per-message-deflate", "false"]

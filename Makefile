@@ -25,7 +25,8 @@ seed: migrate
 
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (sign in as admin@demo.test / demo)"
-	$(BIN)/uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(BIN)/uvicorn helpdesk.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+		--ws-per-message-deflate false
 
 worker: $(VENV)/.run-deps
 	$(BIN)/celery -A helpdesk worker -B --loglevel INFO

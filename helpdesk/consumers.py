@@ -82,5 +82,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         for listener in _listeners.get(str(content["action"]), ()):
             await listener(self, content)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs ``close_old_connections`` in the one shared sync thread before every
+        # handler; a relayed event touches no database, and with a hundred sockets per event
+        # those serialized thread hops were most of the fan-out time.
+        if message.get("type") == "helpdesk.event":
+            await self.helpdesk_event(message)
+        else:
+            await super().dispatch(message)
+
     async def helpdesk_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        text = message.get("text")
+        if isinstance(text, str):  # the relay's own encoding of message["event"]
+            await self.send(text_data=text)
+        else:
+            await self.send_json(message["event"])

@@ -49,20 +49,25 @@ class TenantMiddleware:
         match = _TENANT_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        tenant = Tenant.objects.filter(slug=match["slug"]).first()
-        if tenant is None:
-            return HttpResponse("No such workspace.", status=404, content_type="text/plain")
-        request.tenant = tenant  # type: ignore[attr-defined]
-        if match["area"] == "app":
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+        if match["area"] == "app" and request.user.is_authenticated:
+            # One query for the seat, its tenant and user (pages show the member's name).
             membership = (
                 Membership.objects.unscoped()  # the tenant is being established here
-                .filter(tenant=tenant, user=request.user, is_active=True)
+                .select_related("tenant", "user")
+                .filter(tenant__slug=match["slug"], user=request.user, is_active=True)
                 .first()
             )
-            if membership is None:
+            if membership is None:  # no such tenant, or not a member of it: the same answer
                 return HttpResponse("No such workspace.", status=404, content_type="text/plain")
             request.membership = membership  # type: ignore[attr-defined]
+            tenant = membership.tenant
+        else:
+            found = Tenant.objects.filter(slug=match["slug"]).first()
+            if found is None:
+                return HttpResponse("No such workspace.", status=404, content_type="text/plain")
+            if match["area"] == "app":
+                return redirect_to_login(request.get_full_path())
+            tenant = found
+        request.tenant = tenant  # type: ignore[attr-defined]
         with tenant_scope(tenant):
             return self.get_response(request)

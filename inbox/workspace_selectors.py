@@ -62,11 +62,33 @@ def inbox_filters(*, query: InboxQuery, member: Membership) -> TicketFilters:
     )
 
 
+# What an inbox row shows (``ticket_row``): loading only these columns halves the cost of
+# building 50 tickets with their customer and assignee.
+ROW_FIELDS = (
+    "id",
+    "tenant_id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "channel_kinds",
+    "sla_due_at",
+    "sla_breached_at",
+    "customer__id",
+    "customer__name",
+    "assignee__id",
+    "assignee__user__id",
+    "assignee__user__name",
+    "assignee__user__email",
+)
+
+
 def inbox_tickets(*, query: InboxQuery, member: Membership) -> list[Ticket]:
     """The first page of the inbox, most urgent first (SLA due time, then priority)."""
     tickets = ticket_list(filters=inbox_filters(query=query, member=member))
     ordering = KeysetPagination.order_by(TICKET_ORDERING, TICKET_NULLABLE_ORDERING)
-    return list(tickets.order_by(*ordering)[:INBOX_PAGE_SIZE])
+    tickets = tickets.select_related(None).select_related("customer", "assignee__user")
+    return list(tickets.only(*ROW_FIELDS).order_by(*ordering)[:INBOX_PAGE_SIZE])
 
 
 def member_choices() -> QuerySet[Membership]:
@@ -100,13 +122,14 @@ class TicketPage:
 
 
 TIMELINE_LIMIT = 200
+# Threading headers and provider ids: the timeline never shows them.
+TIMELINE_UNUSED = ("external_id", "message_id_header", "in_reply_to", "references")
 
 
 def ticket_timeline(*, ticket: Ticket) -> tuple[list[Message], bool]:
     """The latest messages of the ticket, oldest first; True when older ones exist."""
-    latest = list(
-        ticket_messages(ticket=ticket).order_by("-created_at", "-id")[: TIMELINE_LIMIT + 1]
-    )
+    messages = ticket_messages(ticket=ticket).defer(*TIMELINE_UNUSED)
+    latest = list(messages.order_by("-created_at", "-id")[: TIMELINE_LIMIT + 1])
     more = len(latest) > TIMELINE_LIMIT
     return list(reversed(latest[:TIMELINE_LIMIT])), more
 
@@ -156,10 +179,13 @@ def ticket_page(*, ticket_id: int) -> TicketPage:
         ),
         None,
     )
-    identities = list(Identity.objects.filter(customer=ticket.customer).order_by("kind", "value"))
+    identities = list(
+        Identity.objects.filter(customer_id=ticket.customer_id).order_by("kind", "value")
+    )
     other_tickets = list(
-        Ticket.objects.filter(customer=ticket.customer)
+        Ticket.objects.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
+        .only("id", "tenant_id", "number", "subject", "status", "channel_kinds")
         .order_by(F("last_activity_at").desc())[:10]
     )
     return TicketPage(

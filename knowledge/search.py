@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
 
@@ -17,8 +18,8 @@ from helpdesk.tenancy import tenant_current
 from knowledge.models import Article
 from knowledge.search_index import Corpus, corpus_get
 from knowledge.search_pg import pg_search
-from knowledge.semantic import encoder_get
-from knowledge.text import query_normalize, query_terms, snippet, tokens, words
+from knowledge.semantic import encoder_get, query_vector
+from knowledge.text import query_normalize, query_terms, snippet, surface_forms, word_set, words
 
 CANDIDATES = 50
 SEMANTIC_WEIGHT = 0.85  # w, tuned on the training split of the stackfaq corpus
@@ -64,15 +65,27 @@ def _lexical_raw(
 
 
 def _coverage(terms: list[str], title: str, body_text: str, corpus: Corpus | None) -> float:
+    """The share of ``terms`` (or their typo corrections) among the article's tokens.
+
+    Equal to intersecting with ``tokens(title + body)``, without stemming every word of a
+    long body: a term is present when one of its surface forms is among the text's words.
+    """
     if not terms:
         return 0.0
-    present = set(tokens(title)) | set(tokens(body_text))
+    present = word_set(title) | word_set(body_text)
     found = 0
     for term in terms:
         known = corpus.correct(term) if corpus is not None else term
-        if term in present or (known is not None and known in present):
+        if not present.isdisjoint(_forms(term)) or (
+            known is not None and known != term and not present.isdisjoint(_forms(known))
+        ):
             found += 1
     return found / len(terms)
+
+
+@lru_cache(maxsize=4096)
+def _forms(term: str) -> frozenset[str]:
+    return surface_forms(term)
 
 
 def article_search(
@@ -109,17 +122,17 @@ def article_search(
     embedded: frozenset[int] = frozenset()
     if encoder is not None and corpus is not None and corpus.matrix is not None:
         embedded = corpus.embedded
-        vector = encoder.encode([normalized])[0]
-        sims = corpus.matrix @ vector
-        top = sims.argsort()[::-1][:CANDIDATES]
+        sims = corpus.matrix @ query_vector(encoder, normalized)
+        count = min(CANDIDATES, len(sims))
+        top = sims.argpartition(len(sims) - count)[len(sims) - count :]
         cosine = {corpus.matrix_ids[i]: float(sims[i]) for i in top}
     candidate_ids = list(dict.fromkeys([*lexical_rel, *cosine]))
-    rows = {
-        row["id"]: row
-        for row in Article.objects.filter(pk__in=candidate_ids).values(
-            "id", "title", "body_text", "locale", "slug"
-        )
-    }
+    articles = Article.objects.filter(pk__in=candidate_ids)
+    if published_only:
+        articles = articles.filter(status="published")
+    if locale:
+        articles = articles.filter(locale=locale)
+    rows = {row["id"]: row for row in articles.values("id", "title", "body_text", "locale", "slug")}
     scored: list[tuple[float, int]] = []
     for pk, row in rows.items():
         coverage = _coverage(terms, row["title"], row["body_text"], corpus)

@@ -2,7 +2,7 @@
 
 Each corpus is keyed by the tenant, the locale filter and whether drafts count, and is rebuilt
 when the articles' version (count, newest update, highest id) changes, which one indexed
-aggregate query checks on every search.
+aggregate query checks on every search (every few seconds for an embedding matrix alone).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,10 @@ from knowledge.models import Article
 from knowledge.text import tokens
 
 TITLE_WEIGHT = 3
+# An embedding matrix alone (PostgreSQL ranks lexically itself) is checked for changes at most
+# this often: embeddings are computed asynchronously anyway, and searches re-read the rows of
+# their candidates with the same filters, so a removed or unpublished article never shows.
+MATRIX_CHECK_SECONDS = 2.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 _MAX_CORPORA = 64
@@ -41,6 +46,7 @@ class Corpus:
     matrix_ids: list[int] = field(default_factory=list)
     embedded: frozenset[int] = frozenset()
     corrections: dict[str, str | None] = field(default_factory=dict)
+    checked_at: float = 0.0
 
     def correct(self, term: str) -> str | None:
         """The vocabulary term closest to an unknown ``term`` (typo tolerance), if any."""
@@ -127,12 +133,22 @@ def corpus_get(
 ) -> Corpus:
     """The current corpus for this tenant and filter, rebuilt if any article changed."""
     key: CorpusKey = (tenant_id, locale or "", published_only, lexical)
+    corpus = _corpora.get(key)
+    now = time.monotonic()
+    if (
+        corpus is not None
+        and not lexical
+        and corpus.version[-1] == semantic
+        and now - corpus.checked_at < MATRIX_CHECK_SECONDS
+    ):
+        return corpus
     articles = _articles(locale, published_only)
     version = (*_version(articles), semantic)
-    corpus = _corpora.get(key)
     if corpus is not None and corpus.version == version:
+        corpus.checked_at = now
         return corpus
     corpus = _build(articles, version, semantic=semantic, lexical=lexical)
+    corpus.checked_at = now
     with _lock:
         if len(_corpora) >= _MAX_CORPORA:
             _corpora.pop(next(iter(_corpora)))

@@ -135,6 +135,25 @@ def tokens(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) < 40]
 
 
+def surface_forms(term: str) -> frozenset[str]:
+    """Every word ``w`` with ``stem(w) == term`` that ``tokens`` keeps.
+
+    ``stem`` removes at most one suffix (ies→y, ing, ed, es, s), so such a word is the term
+    itself or the term plus one of them; each candidate is checked against ``stem`` itself.
+    """
+    candidates = {term, term + "ing", term + "ed", term + "es", term + "s"}
+    if term.endswith("y"):
+        candidates.add(term[:-1] + "ies")
+    return frozenset(
+        w for w in candidates if stem(w) == term and w not in STOPWORDS and len(w) < 40
+    )
+
+
+def word_set(text: str) -> set[str]:
+    """The distinct lower-cased words of ``text`` (unstemmed)."""
+    return set(_WORD.findall(text.lower()))
+
+
 def query_terms(query: str) -> list[str]:
     """Distinct search terms of a normalized query, capped."""
     seen: dict[str, None] = {}

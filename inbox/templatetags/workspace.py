@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape as _esc
 
 import nh3
 from django import template
@@ -10,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from inbox.models import Ticket
+from inbox.models import Message, Ticket
+from inbox.timeline_html import message_html
 
 register = template.Library()
 
@@ -111,34 +113,49 @@ ROW = (
 
 @register.simple_tag
 def ticket_row(ticket: Ticket, home: str) -> SafeString:
-    """One inbox row, built in Python: the list renders 50 of these on every live refresh."""
-    tags = format_html_join(
-        "", ' <span class="tag">{}</span>', ((t.name,) for t in ticket.tags.all())
-    )
+    """One inbox row, built in Python: the list renders 50 of these on every live refresh.
+
+    Values are escaped with the standard library's ``html.escape`` (what Django's ``escape``
+    does underneath) without ``format_html``'s lazy-string checks, a third of a page's time.
+    """
+    tags = "".join(f' <span class="tag">{_esc(t.name)}</span>' for t in ticket.tags.all())
     assignee = (
-        format_html("{}", ticket.assignee.display_name)
+        _esc(ticket.assignee.display_name)
         if ticket.assignee
-        else mark_safe('<span class="muted">Unassigned</span>')
+        else '<span class="muted">Unassigned</span>'
     )
-    return format_html(
-        ROW,
-        pk=ticket.pk,
-        href=f"{home}tickets/{ticket.pk}/",
-        prio=ticket.get_priority_display(),
+    badges = "".join(
+        f'<span class="badge badge-{_esc(k)}" title="{_esc(channel_label(k))}">'
+        f"{_esc(badge_letter(k))}</span>"
+        for k in ticket.channel_kinds
+    )
+    href = _esc(f"{home}tickets/{ticket.pk}/")
+    prio = _esc(str(ticket.get_priority_display()))
+    html = ROW.format(
+        pk=int(ticket.pk),
+        href=href,
+        prio=prio,
         bcls=" is-breached" if ticket.sla_breached_at else "",
-        number=ticket.number,
-        badges=channel_badges(ticket.channel_kinds),
-        subject=ticket.subject or "(no subject)",
+        number=int(ticket.number),
+        badges=badges,
+        subject=_esc(ticket.subject or "(no subject)"),
         tags=tags,
-        customer=ticket.customer.name or "Unknown customer",
+        customer=_esc(ticket.customer.name or "Unknown customer"),
         sla=sla_cell(ticket),
-        status=ticket.status,
-        status_label=ticket.get_status_display(),
+        status=_esc(ticket.status),
+        status_label=_esc(str(ticket.get_status_display())),
         assignee=assignee,
     )
+    return mark_safe(html)  # noqa: S308 - every value above is escaped
 
 
 @register.filter
 def email_html(html: str) -> str:
     """Sanitize stored email HTML once more before it goes into a sandboxed iframe's srcdoc."""
     return nh3.clean(html)
+
+
+@register.simple_tag
+def timeline_message(message: Message) -> SafeString:
+    """One message of the conversation timeline (see ``inbox.timeline_html``)."""
+    return message_html(message, CHANNEL_BADGES, email_html)

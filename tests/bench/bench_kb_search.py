@@ -47,6 +47,9 @@ def main() -> int:
         action="store_true",
         help="encode the 10,000 articles (slow on 2 cores) instead of random unit vectors",
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the two tenants afterwards (for profiling)"
+    )
     args = parser.parse_args()
 
     import django
@@ -54,6 +57,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from helpdesk.models import Tenant
     from helpdesk.tenancy import tenant_scope
@@ -165,17 +169,25 @@ def main() -> int:
                 article_search(query="warm up the corpus", mode=mode)
                 warm = (time.perf_counter() - started) * 1000
                 timings = []
+                cpu = []
+                counts = set()
                 for query in queries:
-                    started = time.perf_counter()
-                    article_search(query=query, mode=mode)
-                    timings.append((time.perf_counter() - started) * 1000)
+                    with CaptureQueriesContext(connection) as captured:
+                        started, cpu_started = time.perf_counter(), time.process_time()
+                        article_search(query=query, mode=mode)
+                        timings.append((time.perf_counter() - started) * 1000)
+                        cpu.append((time.process_time() - cpu_started) * 1000)
+                    counts.add(len(captured.captured_queries))
                 print(
                     f"{mode:<8} n={len(timings)} p50={statistics.median(timings):.1f} ms "
                     f"p95={_percentile(timings, 0.95):.1f} ms max={max(timings):.1f} ms "
-                    f"(first query, building the corpus: {warm:.0f} ms)"
+                    f"CPU p95={_percentile(cpu, 0.95):.1f} ms queries={sorted(counts)} "
+                    f"(first query, building the corpus: {warm:.0f} ms; "
+                    f"load average {os.getloadavg()[0]:.1f})"
                 )
     finally:
-        Tenant.objects.filter(slug__in=["kb-bench-quality", "kb-bench-10k"]).delete()
+        if not args.keep:
+            Tenant.objects.filter(slug__in=["kb-bench-quality", "kb-bench-10k"]).delete()
     return 0
 
 

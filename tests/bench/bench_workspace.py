@@ -155,7 +155,7 @@ def _load(tenant: Tenant, total: int) -> None:
             c = created.isoformat()
             yield (
                 f"{tid}\t{n}\t{subject}\t{status}\t{rng.randint(1, 4)}\t\t{kinds}\t{n:016x}\t"
-                f"{c}\t{c}\t{c}\t{customer}\t{due}\t{breached}\n"
+                f"{c}\t{c}\t{c}\t{customer}\t{due}\t{breached}\t\t{{}}\t{{}}\n"
             )
 
     _copy(
@@ -175,6 +175,9 @@ def _load(tenant: Tenant, total: int) -> None:
             "customer_id",
             "sla_due_at",
             "sla_breached_at",
+            "routing_kind",
+            "routing_requirements",
+            "sla_clock",
         ],
         tickets(),
     )
@@ -287,6 +290,10 @@ def processes(port: int) -> Iterator[int]:
             "--log-level",
             "warning",
             "--no-access-log",
+            # As deployed (Dockerfile, Makefile): agent events are a few hundred bytes of
+            # JSON, not worth compressing once per socket.
+            "--ws-per-message-deflate",
+            "false",
         ],
         cwd=ROOT,
         env=env,
@@ -379,7 +386,13 @@ async def _connect(port: int, slug: str, session: str) -> Any:
     return socket
 
 
-async def _live(port: int, agents: int, posts: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _live(port: int, agents: int, posts: int, web_pid: int) -> None:
     import requests
 
     tenant, sessions, channel = await asyncio.to_thread(live_tenant, agents)
@@ -404,10 +417,13 @@ async def _live(port: int, agents: int, posts: int) -> None:
     latencies: list[float] = []
     visible: list[float] = []
     webhook: list[float] = []
+    started_at: dict[str, float] = {}
     run = f"{time.time():.0f}"
     http = requests.Session()
     http.cookies.set("sessionid", sessions[0])
     base = f"http://127.0.0.1:{port}"
+    asgi_cpu = cpu_seconds(web_pid)
+    own_cpu = time.process_time()
     if True:
         for i in range(posts):
             subject = f"Live {run}-{i}"
@@ -420,6 +436,7 @@ async def _live(port: int, agents: int, posts: int) -> None:
                 }
             ).encode()
             started = time.perf_counter()
+            started_at[subject] = started
             response = await asyncio.to_thread(
                 http.post,
                 url,
@@ -446,10 +463,13 @@ async def _live(port: int, agents: int, posts: int) -> None:
             assert subject in rows.text
             visible.append(time.perf_counter() - started)
             await asyncio.sleep(0.2)
+    asgi_cpu = cpu_seconds(web_pid) - asgi_cpu
+    own_cpu = time.process_time() - own_cpu
     for task in listeners:
         task.cancel()
     for socket in sockets:
         await socket.close()
+    stages = await asyncio.to_thread(_stages, channel, run, posts, started_at, arrivals)
     print(f"\n(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(
         f"== live: {agents} agents connected, {posts} webhooks, uvicorn + Redis pub/sub + "
@@ -468,6 +488,58 @@ async def _live(port: int, agents: int, posts: int) -> None:
         f"webhook -> row in refetched list p50 {ms(statistics.median(visible)):>9s}  "
         f"p95 {ms(pct(visible, 95)):>9s}"
     )
+    print(
+        f"CPU per webhook: uvicorn process {asgi_cpu / posts * 1000:.1f} ms (webhook, fan-out to "
+        f"{agents} sockets, one rows refetch); this client {own_cpu / posts * 1000:.1f} ms"
+    )
+    print("where the time goes (from the webhook's start; DB timestamps of the same clock):")
+    for label, values in stages.items():
+        if values:
+            print(
+                f"  {label:44s} p50 {ms(statistics.median(values)):>9s}  "
+                f"p95 {ms(pct(values, 95)):>9s}"
+            )
+
+
+def _stages(
+    channel: Channel,
+    run: str,
+    posts: int,
+    started_at: dict[str, float],
+    arrivals: dict[str, list[float]],
+) -> dict[str, list[float]]:
+    """Per post: stored (webhook's insert), processed (worker done), first and last socket."""
+    from channels_ingest.models import InboundEvent
+
+    # perf_counter -> wall clock, to compare with the timestamps the processes wrote.
+    offset = time.time() - time.perf_counter()
+    with tenant_scope(channel.tenant):
+        events = {
+            e.provider_event_id: e
+            for e in InboundEvent.objects.filter(
+                channel=channel, provider_event_id__startswith=f"live-{run}-"
+            )
+        }
+    stages: dict[str, list[float]] = {
+        "webhook start -> event stored (ack side)": [],
+        "event stored -> processed (queue + pipeline)": [],
+        "processed -> first socket (commit + relay)": [],
+        "first socket -> last of the agents": [],
+    }
+    for i in range(posts):
+        subject = f"Live {run}-{i}"
+        event = events.get(f"live-{run}-{i}")
+        got = sorted(arrivals.get(subject, []))
+        if event is None or event.processed_at is None or not got or subject not in started_at:
+            continue
+        start = started_at[subject] + offset
+        stored = event.received_at.timestamp()
+        processed = event.processed_at.timestamp()
+        stages["webhook start -> event stored (ack side)"].append(stored - start)
+        stages["event stored -> processed (queue + pipeline)"].append(processed - stored)
+        stages["processed -> first socket (commit + relay)"].append(got[0] + offset - processed)
+        stages["first socket -> last of the agents"].append(got[-1] - got[0])
+    return stages
 
 
 def rss_kb(pid: int) -> int:
@@ -539,8 +611,8 @@ def main() -> None:
         bench_pages(args.tickets, args.rounds)
     port = 8600 + os.getpid() % 300
     if args.part in ("live", "all"):
-        with processes(port):
-            asyncio.run(_live(port, args.agents, args.posts))
+        with processes(port) as web:
+            asyncio.run(_live(port, args.agents, args.posts, web))
     if args.part in ("idle", "all"):
         with processes(port + 1) as web:
             asyncio.run(_idle(port + 1, args.idle, web))
