@@ -50,7 +50,8 @@ def test_events_reach_the_layers_readers_in_order_encoded_once(monkeypatch) -> N
         await layer.group_add("user.3", user_reader)
         await asyncio.sleep(0.2)  # subscriptions settle
         for seq in (1, 2, 3):
-            await asyncio.to_thread(realtime.event_relay, _event(seq, users=(3,) if seq == 3 else ()))
+            event = _event(seq, users=(3,) if seq == 3 else ())
+            await asyncio.to_thread(realtime.event_relay, event)
         got = [await asyncio.wait_for(layer.receive(tenant_reader), 5) for _ in range(3)]
         got.append(await asyncio.wait_for(layer.receive(user_reader), 5))
         await layer.flush()
