@@ -17,15 +17,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import psycopg
 from django.db import connection
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from customers.models import WEAK_ORIGINS, Customer, Identity, IdentityOrigin, OrganizationDomain
+from helpdesk.prepared import prepared_cursor
 
-# Django's own cursors bind client-side and never prepare; this makes psycopg prepare only
-# statements run with ``prepare=True`` (ours), never any other by count.
-PREPARE_ONLY_WHEN_ASKED = 2**31
 _WEAK = ", ".join(f"'{origin.value}'" for origin in WEAK_ORIGINS)
 _STRONG = f"'{IdentityOrigin.SENDER.value}', '{IdentityOrigin.AGENT.value}'"
 
@@ -85,40 +81,6 @@ FROM found AS i JOIN {customer} AS c ON c.id = i.customer_id
 """  # noqa: S608 (table and column names come from the models)
 
 
-class _Prepared(psycopg.Cursor[Any]):
-    """Server-side binding, prepared on first use: the statement is planned once per
-    connection, not on every message (planning it costs more than running it)."""
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
-    ) -> _Prepared:
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _prepared_cursor() -> CursorWrapper:
-    """A Django cursor (query logging, execute wrappers, error mapping) over ``_Prepared``."""
-    connection.ensure_connection()
-    pg = connection.connection
-    if pg.prepare_threshold is None:  # Django's default: psycopg would never prepare
-        pg.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
-        with connection.cursor() as cursor:
-            # Only prepared statements (ours) follow this: the generic plan of a lookup by
-            # unique key is as good as a custom one, and is not planned again per call.
-            cursor.execute("SET plan_cache_mode = force_generic_plan")
-    raw = _Prepared(pg)
-    if connection.queries_logged:
-        return _PreparedDebug(raw, connection)
-    return CursorWrapper(raw, connection)
-
-
-class _PreparedDebug(CursorDebugWrapper):
-    """Logs the statement as written: a prepared execution has no interpolated text."""
-
-    def execute(self, sql: Any, params: Any = None) -> Any:
-        with self.debug_sql(sql, params):
-            return CursorWrapper.execute(self, sql, params)
-
-
 def sighting_lookup(
     *,
     tenant_id: int,
@@ -143,7 +105,7 @@ def sighting_lookup(
         "now": now,
         "stale": stale,
     }
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_statement(), params)
         fetched = cursor.fetchall()
     inames = [f.attname for f in Identity._meta.concrete_fields]
@@ -229,7 +191,7 @@ def new_sender_insert(
         "channel": channel_id,
         "now": now,
     }
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_insert_statement(), params)
         row = cursor.fetchone()
         if row is not None and not row[2]:  # the customer was made, the identity not: undo

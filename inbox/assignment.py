@@ -27,6 +27,7 @@ from routing.services import (
 )
 
 DRAIN_LIMIT = 100
+ASSIGNED_FIELDS = ["assignee", "routing_kind", "routing_queued_at", "updated_at"]
 
 
 def ticket_kind(ticket: Ticket) -> str:
@@ -62,10 +63,11 @@ def routing_trace_add(
     )
 
 
-def _assigned_event(ticket: Ticket, member_id: int) -> None:
+def _assigned_event(ticket: Ticket, member_id: int, user_id: int | None = None) -> None:
     from inbox.services import ticket_payload  # services imports this module's callers
 
-    user_id = Membership.objects.filter(pk=member_id).values_list("user_id", flat=True).first()
+    if user_id is None:
+        user_id = Membership.objects.filter(pk=member_id).values_list("user_id", flat=True).first()
     event_publish(
         tenant_id=ticket.tenant_id,
         name="ticket.updated",
@@ -80,8 +82,13 @@ def ticket_assign_auto(
     preferred_member_id: int | None = None,
     at: datetime | None = None,
     skip_locked: bool = False,
+    save: bool = True,
 ) -> AssignmentResult:
-    """Give an unassigned ticket to the best available agent, or queue it."""
+    """Give an unassigned ticket to the best available agent, or queue it.
+
+    ``save=False`` leaves the ticket's columns for the caller to write (its event still
+    goes out on commit).
+    """
     at = at or timezone.now()
     team_id, skills = _requirements(ticket)
     kind = ticket_kind(ticket)
@@ -98,11 +105,13 @@ def ticket_assign_auto(
         ticket.routing_kind = kind
         ticket.routing_queued_at = None
         ticket.updated_at = at
-        ticket.save(update_fields=["assignee", "routing_kind", "routing_queued_at", "updated_at"])
-        _assigned_event(ticket, result.member_id)
+        if save:
+            ticket.save(update_fields=ASSIGNED_FIELDS)
+        _assigned_event(ticket, result.member_id, result.user_id)
     elif ticket.routing_queued_at is None:
         ticket.routing_queued_at = at
-        ticket.save(update_fields=["routing_queued_at"])
+        if save:
+            ticket.save(update_fields=["routing_queued_at"])
     return result
 
 

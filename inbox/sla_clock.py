@@ -52,14 +52,17 @@ def ticket_policy(ticket: Ticket, config: RoutingConfig) -> PolicySpec | None:
     return policy_choose(config.policies, tier=ticket_tier(ticket), priority=ticket.priority)
 
 
-def ticket_sla_store(ticket: Ticket, state: SlaState, policy: PolicySpec | None) -> None:
-    """Set the clock state and its derived columns on ``ticket`` and save them."""
+def ticket_sla_store(
+    ticket: Ticket, state: SlaState, policy: PolicySpec | None, save: bool = True
+) -> None:
+    """Set the clock state and its derived columns on ``ticket`` and save them (``save``)."""
     columns = sla_columns(state, policy, ticket.sla_breached_at)
     for name, value in columns.items():
         setattr(ticket, name, value)
     ticket.sla_clock = sla_dump(state)
     ticket.sla_policy_id = policy.id if policy else None
-    ticket.save(update_fields=SLA_FIELDS)
+    if save:
+        ticket.save(update_fields=SLA_FIELDS)
 
 
 def _current(
@@ -77,9 +80,17 @@ def _current(
 
 
 def ticket_sla_inbound(
-    *, ticket: Ticket, at: datetime, created: bool, config: RoutingConfig | None = None
+    *,
+    ticket: Ticket,
+    at: datetime,
+    created: bool,
+    config: RoutingConfig | None = None,
+    save: bool = True,
 ) -> SlaState:
-    """A customer message: a new ticket starts its clocks; later ones restart next response."""
+    """A customer message: a new ticket starts its clocks; later ones restart next response.
+
+    ``save=False`` sets the columns (``SLA_FIELDS``) for the caller to write.
+    """
     config = config or routing_config(tenant_id=ticket.tenant_id)
     if created:
         policy = ticket_policy(ticket, config)
@@ -87,7 +98,7 @@ def ticket_sla_inbound(
     else:
         state, policy = _current(ticket, config, at)
         state = sla_customer_message(state, policy, at)
-    ticket_sla_store(ticket, state, policy)
+    ticket_sla_store(ticket, state, policy, save=save)
     return state
 
 

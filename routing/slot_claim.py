@@ -1,0 +1,105 @@
+"""The best available agent picked and a slot claimed in one statement (PostgreSQL).
+
+The same choice as ``routing.selectors.agent_candidates`` followed by
+``routing.services.agent_load_claim`` on the first candidate: online, active members with
+free capacity on the kind, in the team, with the skills; least loaded, then longest since an
+assignment, then the member id. The claim is the same conditional UPDATE (``active <
+capacity``, re-checked by PostgreSQL after waiting on a concurrent claim), so capacity holds
+under concurrency. When the first candidate filled up meanwhile the caller falls back to
+trying the others one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from helpdesk.models import Membership
+from helpdesk.prepared import prepared_cursor
+from routing.models import AgentLoad, AgentProfile, AgentSkill, Presence, TeamMember
+from routing.selectors import Candidate
+
+CANDIDATES = 10
+
+
+@dataclass
+class Pick:
+    candidates: list[Candidate]
+    claimed: bool  # a slot of candidates[0] was taken
+    user_id: int | None  # the user of candidates[0]
+
+
+@cache
+def _statement(with_team: bool) -> str:
+    load = AgentLoad._meta.db_table
+    member = Membership._meta.db_table
+    profile = AgentProfile._meta.db_table
+    team = TeamMember._meta.db_table
+    skill = AgentSkill._meta.db_table
+    team_clause = (
+        f"""AND EXISTS (SELECT 1 FROM {team} AS t WHERE t.tenant_id = %(tenant)s
+            AND t.team_id = %(team)s AND t.membership_id = l.membership_id)"""  # noqa: S608
+        if with_team
+        else ""
+    )
+    order = "l.active, l.last_assigned_at NULLS FIRST, l.membership_id"
+    # Every table is filtered on the tenant id the caller passes (the active tenant).
+    return f"""
+WITH candidates AS (
+    SELECT l.id, l.membership_id, l.active, l.capacity, m.user_id, l.last_assigned_at
+    FROM {load} AS l
+    JOIN {member} AS m ON m.id = l.membership_id AND m.tenant_id = %(tenant)s AND m.is_active
+    JOIN {profile} AS p ON p.membership_id = l.membership_id AND p.tenant_id = %(tenant)s
+        AND p.presence = '{Presence.ONLINE.value}'
+    WHERE l.tenant_id = %(tenant)s AND l.channel_kind = %(kind)s AND l.active < l.capacity
+        {team_clause}
+        AND NOT EXISTS (
+            SELECT 1 FROM unnest(%(skills)s::bigint[], %(levels)s::int[]) AS r(skill, level)
+            WHERE NOT EXISTS (SELECT 1 FROM {skill} AS s WHERE s.tenant_id = %(tenant)s
+                AND s.membership_id = l.membership_id AND s.skill_id = r.skill
+                AND s.level >= r.level)
+        )
+    ORDER BY {order}
+    LIMIT {CANDIDATES}
+), claimed AS (
+    UPDATE {load} AS u SET active = u.active + 1, last_assigned_at = %(at)s
+    WHERE u.id = (SELECT l.id FROM candidates AS l ORDER BY {order} LIMIT 1)
+        AND u.tenant_id = %(tenant)s
+        AND u.active < u.capacity
+    RETURNING u.id
+)
+SELECT id, membership_id, active, capacity, user_id, EXISTS (SELECT 1 FROM claimed)
+FROM candidates AS l ORDER BY {order}
+"""  # noqa: S608 (table names come from the models)
+
+
+def agent_pick_claim(
+    *,
+    tenant_id: int,
+    channel_kind: str,
+    team_id: int | None,
+    required_skills: Mapping[int, int],
+    at: datetime,
+) -> Pick:
+    skills = sorted(required_skills.items())
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "kind": channel_kind,
+        "skills": [s for s, _ in skills],
+        "levels": [level for _, level in skills],
+        "at": at,
+    }
+    if team_id is not None:
+        params["team"] = team_id
+    with prepared_cursor() as cursor:
+        cursor.execute(_statement(team_id is not None), params)
+        rows = cursor.fetchall()
+    candidates = [Candidate(*row[:4]) for row in rows]
+    return Pick(
+        candidates=candidates,
+        claimed=bool(rows and rows[0][5]),
+        user_id=rows[0][4] if rows else None,
+    )
