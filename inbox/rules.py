@@ -24,7 +24,7 @@ from inbox.assignment import (
     ticket_assignee_changed,
     ticket_queue_drain,
 )
-from inbox.models import Message, Tag, Ticket, TicketStatus, TicketTag
+from inbox.models import Message, RoutingTrace, Tag, Ticket, TicketStatus, TicketTag
 from inbox.sla_clock import (
     SLA_FIELDS,
     ticket_sla_changed,
@@ -207,9 +207,9 @@ def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> No
         )
         fields += ASSIGNED_FIELDS if result.member_id is not None else ["routing_queued_at"]
         assignment = assignment_summary(result, ticket)
-    ticket.save(update_fields=sorted(set(fields)))
+    trace = None
     if created or decision.matched or assignment:
-        routing_trace_add(
+        trace = routing_trace_add(
             ticket=ticket,
             trigger="created" if created else "message",
             matched=decision.matched,
@@ -217,7 +217,36 @@ def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> No
             assignment=assignment,
             sla=_clock_summary(ticket),
             at=at,
+            save=False,
         )
+    _ticket_write(ticket, sorted(set(fields)), trace)
+
+
+def _ticket_write(ticket: Ticket, fields: list[str], trace: RoutingTrace | None) -> None:
+    """The ticket's changed columns and its trace row: one statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        ticket.save(update_fields=fields)
+        if trace is not None:
+            trace.save(force_insert=True)
+        return
+    columns = [Ticket._meta.get_field(name) for name in fields]
+    sets = ", ".join(f'"{f.column}" = %s' for f in columns)
+    params = [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in columns]
+    sql = f'UPDATE "{Ticket._meta.db_table}" SET {sets} WHERE id = %s AND tenant_id = %s'  # noqa: S608
+    params += [ticket.pk, ticket.tenant_id]
+    if trace is not None:
+        trace_fields = [f for f in RoutingTrace._meta.concrete_fields if not f.primary_key]
+        names = ", ".join(f'"{f.column}"' for f in trace_fields)
+        values = ", ".join("%s" for _ in trace_fields)
+        sql = (
+            f'WITH trace AS (INSERT INTO "{RoutingTrace._meta.db_table}" ({names}) '  # noqa: S608
+            f"VALUES ({values})) {sql}"
+        )
+        params = [
+            f.get_db_prep_save(getattr(trace, f.attname), connection) for f in trace_fields
+        ] + params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)  # names come from the models; the row is the tenant's
 
 
 def ticket_rules_after_reply(*, ticket: Ticket, at: datetime) -> None:

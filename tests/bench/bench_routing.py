@@ -561,6 +561,14 @@ def main() -> None:
     setup_test_environment()
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     print(f"database {name} on PostgreSQL; command: python {' '.join(sys.argv)}")
+    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    calibration = time.process_time()
+    sum(range(10**7))
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_avg} (shared with others); "
+        f"sum(range(10**7)) took {(time.process_time() - calibration) * 1000:.0f} ms of CPU "
+        "(an idle core: ~100 ms)"
+    )
     try:
         parts = set(args.parts.split(","))
         if "messages" in parts:
