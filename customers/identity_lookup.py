@@ -19,7 +19,14 @@ from typing import Any
 
 from django.db import connection
 
-from customers.models import WEAK_ORIGINS, Customer, Identity, IdentityOrigin, OrganizationDomain
+from customers.models import (
+    WEAK_ORIGINS,
+    Customer,
+    Identity,
+    IdentityOrigin,
+    Organization,
+    OrganizationDomain,
+)
 from helpdesk.prepared import prepared_cursor
 
 _WEAK = ", ".join(f"'{origin.value}'" for origin in WEAK_ORIGINS)
@@ -41,10 +48,14 @@ def _columns(model: type[Identity] | type[Customer]) -> list[str]:
 def _statement() -> str:
     identity = Identity._meta.db_table
     customer = Customer._meta.db_table
+    organization = Organization._meta.db_table
     icols = _columns(Identity)
     ccols = _columns(Customer)
     weak = f"(NOT {{t}}.verified AND {{t}}.origin IN ({_WEAK}))"
-    select = ", ".join([*(f"i.{c}" for c in icols), *(f"c.{c}" for c in ccols)])
+    ocols = _columns(Organization)
+    select = ", ".join(
+        [*(f"i.{c}" for c in icols), *(f"c.{c}" for c in ccols), *(f"o.{c}" for c in ocols)]
+    )
     # Every part is filtered on the tenant id the caller passes (the active tenant).
     return f"""
 WITH found AS (
@@ -78,6 +89,7 @@ WITH found AS (
 )
 SELECT {select}, EXISTS (SELECT 1 FROM touched), (SELECT customer_id FROM added)
 FROM found AS i JOIN {customer} AS c ON c.id = i.customer_id
+LEFT JOIN {organization} AS o ON o.id = c.organization_id AND o.tenant_id = %(tenant)s
 """  # noqa: S608 (table and column names come from the models)
 
 
@@ -110,13 +122,17 @@ def sighting_lookup(
         fetched = cursor.fetchall()
     inames = [f.attname for f in Identity._meta.concrete_fields]
     cnames = [f.attname for f in Customer._meta.concrete_fields]
-    split = len(inames)
+    onames = [f.attname for f in Organization._meta.concrete_fields]
+    split, split2 = len(inames), len(inames) + len(cnames)
     rows = []
     touched, added_for = False, None
     for record in fetched:
         row = Identity.from_db(connection.alias, inames, record[:split])
-        customer = Customer.from_db(connection.alias, cnames, record[split : split + len(cnames)])
+        customer = Customer.from_db(connection.alias, cnames, record[split:split2])
         Identity.customer.field.set_cached_value(row, customer)
+        org = record[split2 : split2 + len(onames)]
+        organization = Organization.from_db(connection.alias, onames, org) if org[0] else None
+        Customer.organization.field.set_cached_value(customer, organization)
         rows.append(row)
         touched, added_for = record[-2], record[-1]
     return Sighting(rows=rows, touched=bool(touched), added_for=added_for)

@@ -547,16 +547,16 @@ def agent_assign(
             load_id=preferred[0].load_id, at=at, skip_locked=skip_locked
         ):
             return AssignmentResult(preferred_member_id, "assigned by a rule")
-    if connection.vendor == "postgresql" and not skip_locked:
+    if connection.vendor == "postgresql":
         # The usual case in one statement; the loop below only when its pick filled up.
         pick = agent_pick_claim(
             tenant_id=tenant_current().pk, channel_kind=kind, team_id=team_id,
-            required_skills=required_skills, at=at,
+            required_skills=required_skills, at=at, skip_locked=skip_locked,
         )  # fmt: skip
         if not pick.candidates:
             return AssignmentResult(None, QUEUED_NOBODY, [])
-        if pick.claimed:
-            first = pick.candidates[0]
+        if pick.chosen is not None:
+            first = pick.chosen
             considered = [
                 {"member": c.member_id, "active": c.active, "capacity": c.capacity}
                 for c in pick.candidates

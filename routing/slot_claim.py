@@ -28,12 +28,12 @@ CANDIDATES = 10
 @dataclass
 class Pick:
     candidates: list[Candidate]
-    claimed: bool  # a slot of candidates[0] was taken
-    user_id: int | None  # the user of candidates[0]
+    chosen: Candidate | None  # the one whose slot was taken
+    user_id: int | None  # the user of ``chosen``
 
 
 @cache
-def _statement(with_team: bool) -> str:
+def _statement(with_team: bool, skip_locked: bool) -> str:
     load = AgentLoad._meta.db_table
     member = Membership._meta.db_table
     profile = AgentProfile._meta.db_table
@@ -46,6 +46,10 @@ def _statement(with_team: bool) -> str:
         else ""
     )
     order = "l.active, l.last_assigned_at NULLS FIRST, l.membership_id"
+    first = f"SELECT l.id FROM candidates AS l ORDER BY {order} LIMIT 1"  # noqa: S608
+    if skip_locked:  # the first candidate whose row no other transaction holds
+        first = f"""SELECT k.id FROM candidates AS l JOIN {load} AS k ON k.id = l.id
+            ORDER BY {order} LIMIT 1 FOR UPDATE OF k SKIP LOCKED"""  # noqa: S608
     # Every table is filtered on the tenant id the caller passes (the active tenant).
     return f"""
 WITH candidates AS (
@@ -66,12 +70,11 @@ WITH candidates AS (
     LIMIT {CANDIDATES}
 ), claimed AS (
     UPDATE {load} AS u SET active = u.active + 1, last_assigned_at = %(at)s
-    WHERE u.id = (SELECT l.id FROM candidates AS l ORDER BY {order} LIMIT 1)
-        AND u.tenant_id = %(tenant)s
+    WHERE u.id = ({first}) AND u.tenant_id = %(tenant)s
         AND u.active < u.capacity
     RETURNING u.id
 )
-SELECT id, membership_id, active, capacity, user_id, EXISTS (SELECT 1 FROM claimed)
+SELECT id, membership_id, active, capacity, user_id, (SELECT id FROM claimed)
 FROM candidates AS l ORDER BY {order}
 """  # noqa: S608 (table names come from the models)
 
@@ -83,7 +86,10 @@ def agent_pick_claim(
     team_id: int | None,
     required_skills: Mapping[int, int],
     at: datetime,
+    skip_locked: bool = False,
 ) -> Pick:
+    """With ``skip_locked`` the claim goes to the first candidate no other transaction
+    holds (for callers that hold a load row themselves, so they never wait in a circle)."""
     skills = sorted(required_skills.items())
     params: dict[str, Any] = {
         "tenant": tenant_id,
@@ -95,11 +101,12 @@ def agent_pick_claim(
     if team_id is not None:
         params["team"] = team_id
     with prepared_cursor() as cursor:
-        cursor.execute(_statement(team_id is not None), params)
+        cursor.execute(_statement(team_id is not None, skip_locked), params)
         rows = cursor.fetchall()
-    candidates = [Candidate(*row[:4]) for row in rows]
+    claimed_id = rows[0][5] if rows else None
+    chosen = next((row for row in rows if row[0] == claimed_id), None)
     return Pick(
-        candidates=candidates,
-        claimed=bool(rows and rows[0][5]),
-        user_id=rows[0][4] if rows else None,
+        candidates=[Candidate(*row[:4]) for row in rows],
+        chosen=Candidate(*chosen[:4]) if chosen else None,
+        user_id=chosen[4] if chosen else None,
     )

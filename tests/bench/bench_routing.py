@@ -470,6 +470,8 @@ def bench_concurrency(
             ticket_open(tenant=tenant, customer=customer, subject=f"T{i}", channel_kind="chat").pk
             for i in range(tickets)
         ]
+    with connection.cursor() as cursor:  # what autovacuum does after such a load
+        cursor.execute("ANALYZE")
     connections.close_all()
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(workers)
