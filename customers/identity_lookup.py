@@ -40,7 +40,7 @@ class Sighting:
     added_for: int | None  # the customer a new kind or spelling was recorded for
 
 
-def _columns(model: type[Identity] | type[Customer]) -> list[str]:
+def _columns(model: type[Identity] | type[Customer] | type[Organization]) -> list[str]:
     return [str(f.column) for f in model._meta.concrete_fields]
 
 

@@ -229,7 +229,8 @@ def _ticket_write(ticket: Ticket, fields: list[str], trace: RoutingTrace | None)
         if trace is not None:
             trace.save(force_insert=True)
         return
-    columns = [Ticket._meta.get_field(name) for name in fields]
+    by_name = {f.name: f for f in Ticket._meta.concrete_fields}
+    columns = [by_name[name] for name in fields]
     sets = ", ".join(f'"{f.column}" = %s' for f in columns)
     params = [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in columns]
     sql = f'UPDATE "{Ticket._meta.db_table}" SET {sets} WHERE id = %s AND tenant_id = %s'  # noqa: S608
