@@ -110,7 +110,7 @@ def ticket_assign_auto(
         )
 
     result = attempt()
-    if result.member_id is None and not skip_locked:
+    if result.member_id is None and not skip_locked and result.anyone_fits:
         # About to queue: after the queue lock, every release committed before it is
         # visible, and every later one drains after this commits and sees the ticket.
         queue_lock(tenant_id=ticket.tenant_id)

@@ -514,6 +514,7 @@ class AssignmentResult:
     reason: str
     considered: list[dict[str, Any]] = field(default_factory=list)
     user_id: int | None = None  # of member_id, when the claim read it along
+    anyone_fits: bool = True  # False: nobody could take it whatever their load or presence
 
 
 def _least_loaded(candidate: Any, kind: str) -> str:
@@ -554,7 +555,7 @@ def agent_assign(
             required_skills=required_skills, at=at, skip_locked=skip_locked,
         )  # fmt: skip
         if not pick.candidates:
-            return AssignmentResult(None, QUEUED_NOBODY, [])
+            return AssignmentResult(None, QUEUED_NOBODY, [], anyone_fits=pick.anyone_fits)
         if pick.chosen is not None:
             first = pick.chosen
             considered = [

@@ -30,6 +30,9 @@ class Pick:
     candidates: list[Candidate]
     chosen: Candidate | None  # the one whose slot was taken
     user_id: int | None  # the user of ``chosen``
+    # False: no active member of the team with the skills has this kind at all, so no
+    # release or presence change can make one free (queueing needs no second look)
+    anyone_fits: bool
 
 
 @cache
@@ -50,6 +53,13 @@ def _statement(with_team: bool, skip_locked: bool) -> str:
     if skip_locked:  # the first candidate whose row no other transaction holds
         first = f"""SELECT k.id FROM candidates AS l JOIN {load} AS k ON k.id = l.id
             ORDER BY {order} LIMIT 1 FOR UPDATE OF k SKIP LOCKED"""  # noqa: S608
+    fits = f"""{team_clause}
+        AND NOT EXISTS (
+            SELECT 1 FROM unnest(%(skills)s::bigint[], %(levels)s::int[]) AS r(skill, level)
+            WHERE NOT EXISTS (SELECT 1 FROM {skill} AS s WHERE s.tenant_id = %(tenant)s
+                AND s.membership_id = l.membership_id AND s.skill_id = r.skill
+                AND s.level >= r.level)
+        )"""  # noqa: S608
     # Every table is filtered on the tenant id the caller passes (the active tenant).
     return f"""
 WITH candidates AS (
@@ -59,13 +69,7 @@ WITH candidates AS (
     JOIN {profile} AS p ON p.membership_id = l.membership_id AND p.tenant_id = %(tenant)s
         AND p.presence = '{Presence.ONLINE.value}'
     WHERE l.tenant_id = %(tenant)s AND l.channel_kind = %(kind)s AND l.active < l.capacity
-        {team_clause}
-        AND NOT EXISTS (
-            SELECT 1 FROM unnest(%(skills)s::bigint[], %(levels)s::int[]) AS r(skill, level)
-            WHERE NOT EXISTS (SELECT 1 FROM {skill} AS s WHERE s.tenant_id = %(tenant)s
-                AND s.membership_id = l.membership_id AND s.skill_id = r.skill
-                AND s.level >= r.level)
-        )
+        {fits}
     ORDER BY {order}
     LIMIT {CANDIDATES}
 ), claimed AS (
@@ -74,8 +78,16 @@ WITH candidates AS (
         AND u.active < u.capacity
     RETURNING u.id
 )
-SELECT id, membership_id, active, capacity, user_id, (SELECT id FROM claimed)
-FROM candidates AS l ORDER BY {order}
+SELECT id, membership_id, active, capacity, user_id, (SELECT id FROM claimed),
+    NULL::boolean, last_assigned_at
+FROM candidates AS l
+UNION ALL  -- nobody free: does anyone fit at all, whatever their load and presence?
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, EXISTS (
+    SELECT 1 FROM {load} AS l
+    JOIN {member} AS m ON m.id = l.membership_id AND m.tenant_id = %(tenant)s AND m.is_active
+    WHERE l.tenant_id = %(tenant)s AND l.channel_kind = %(kind)s {fits}
+), NULL WHERE NOT EXISTS (SELECT 1 FROM candidates)
+ORDER BY 3, 8 NULLS FIRST, 2
 """  # noqa: S608 (table names come from the models)
 
 
@@ -103,10 +115,13 @@ def agent_pick_claim(
     with prepared_cursor() as cursor:
         cursor.execute(_statement(team_id is not None, skip_locked), params)
         rows = cursor.fetchall()
+    if rows and rows[0][0] is None:  # no candidate, only the answer whether anyone fits
+        return Pick(candidates=[], chosen=None, user_id=None, anyone_fits=bool(rows[0][6]))
     claimed_id = rows[0][5] if rows else None
     chosen = next((row for row in rows if row[0] == claimed_id), None)
     return Pick(
         candidates=[Candidate(*row[:4]) for row in rows],
         chosen=Candidate(*chosen[:4]) if chosen else None,
         user_id=chosen[4] if chosen else None,
+        anyone_fits=True,
     )
