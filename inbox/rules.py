@@ -72,13 +72,11 @@ def _tags_add(ticket: Ticket, names: list[str]) -> None:
     )
 
 
-def _tags_add_one_statement(ticket: Ticket, names: list[str]) -> None:
-    """Missing tags created and all of them put on the ticket, in one statement."""
+def _tags_ctes() -> str:
+    """CTEs creating the missing tags of ``%(tag_names)s`` and putting all on the ticket."""
     tag, link = Tag._meta.db_table, TicketTag._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-WITH wanted AS (SELECT DISTINCT unnest(%(names)s::text[]) AS name),
+    return f"""
+wanted AS (SELECT DISTINCT unnest(%(tag_names)s::text[]) AS name),
 made AS (
     INSERT INTO {tag} (tenant_id, name) SELECT %(tenant)s, name FROM wanted
     ON CONFLICT (tenant_id, name) DO NOTHING RETURNING id
@@ -86,11 +84,19 @@ made AS (
     SELECT id FROM made
     UNION SELECT t.id FROM {tag} AS t JOIN wanted AS w ON t.name = w.name
     WHERE t.tenant_id = %(tenant)s
-)
-INSERT INTO {link} (tenant_id, ticket_id, tag_id) SELECT %(tenant)s, %(ticket)s, id FROM tags
-ON CONFLICT DO NOTHING
-""",  # noqa: S608 (table names come from the models; every row is the ticket's tenant's)
-            {"names": names, "tenant": ticket.tenant_id, "ticket": ticket.pk},
+), linked AS (
+    INSERT INTO {link} (tenant_id, ticket_id, tag_id)
+    SELECT %(tenant)s, %(ticket)s, id FROM tags
+    ON CONFLICT DO NOTHING
+)"""  # noqa: S608 (table names come from the models; every row is the ticket's tenant's)
+
+
+def _tags_add_one_statement(ticket: Ticket, names: list[str]) -> None:
+    """Missing tags created and all of them put on the ticket, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {_tags_ctes()} SELECT 1",
+            {"tag_names": names, "tenant": ticket.tenant_id, "ticket": ticket.pk},
         )
 
 
@@ -100,19 +106,24 @@ def decision_apply(
     decision: RoutingDecision,
     config: RoutingConfig | None = None,
     fields: list[str] | None = None,
+    tags: list[str] | None = None,
 ) -> dict[str, Any]:
     """Write tags, priority, team and required skills; returns what changed for the trace.
 
     Priority and team are written straight onto the row (one UPDATE, one event): the SLA
     clocks that depend on priority are set by the caller right after. With ``fields`` the
     ticket's changed columns are only set and their names added there, for the caller to
-    write. ``config`` knows which teams exist (else a query does).
+    write; likewise with ``tags`` the tag names to add. ``config`` knows which teams exist
+    (else a query does).
     """
     changes: dict[str, Any] = {}
     write = fields is None
     fields = [] if fields is None else fields
     if decision.tags:
-        _tags_add(ticket, decision.tags)
+        if tags is None:
+            _tags_add(ticket, decision.tags)
+        else:
+            tags += decision.tags
         changes["tags"] = decision.tags
     team_id = decision.team_id
     if (
@@ -193,7 +204,10 @@ def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> No
     data = routing_input(ticket=ticket, message=message, at=at, created=created)
     decision = rules_evaluate(config.rules, data, triggers=triggers)
     fields: list[str] = []
-    changes = decision_apply(ticket=ticket, decision=decision, config=config, fields=fields)
+    tags: list[str] = []
+    changes = decision_apply(
+        ticket=ticket, decision=decision, config=config, fields=fields, tags=tags
+    )
     ticket_sla_inbound(ticket=ticket, at=at, created=created, config=config, save=False)
     fields += SLA_FIELDS
     assignment: dict[str, Any] = {}
@@ -219,33 +233,45 @@ def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> No
             at=at,
             save=False,
         )
-    _ticket_write(ticket, sorted(set(fields)), trace)
+    _ticket_write(ticket, sorted(set(fields)), trace, tags)
 
 
-def _ticket_write(ticket: Ticket, fields: list[str], trace: RoutingTrace | None) -> None:
-    """The ticket's changed columns and its trace row: one statement on PostgreSQL."""
+def _ticket_write(
+    ticket: Ticket, fields: list[str], trace: RoutingTrace | None, tags: list[str]
+) -> None:
+    """The ticket's changed columns, its trace row and its new tags: one statement on
+    PostgreSQL."""
     if connection.vendor != "postgresql":
+        if tags:
+            _tags_add(ticket, tags)
         ticket.save(update_fields=fields)
         if trace is not None:
             trace.save(force_insert=True)
         return
     by_name = {f.name: f for f in Ticket._meta.concrete_fields}
     columns = [by_name[name] for name in fields]
-    sets = ", ".join(f'"{f.column}" = %s' for f in columns)
-    params = [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in columns]
-    sql = f'UPDATE "{Ticket._meta.db_table}" SET {sets} WHERE id = %s AND tenant_id = %s'  # noqa: S608
-    params += [ticket.pk, ticket.tenant_id]
+    params: dict[str, Any] = {"tenant": ticket.tenant_id, "ticket": ticket.pk}
+    sets = []
+    for n, f in enumerate(columns):
+        sets.append(f'"{f.column}" = %(c{n})s')
+        params[f"c{n}"] = f.get_db_prep_save(getattr(ticket, f.attname), connection)
+    ctes = []
+    if tags:
+        ctes.append(_tags_ctes())
+        params["tag_names"] = tags
     if trace is not None:
         trace_fields = [f for f in RoutingTrace._meta.concrete_fields if not f.primary_key]
         names = ", ".join(f'"{f.column}"' for f in trace_fields)
-        values = ", ".join("%s" for _ in trace_fields)
-        sql = (
-            f'WITH trace AS (INSERT INTO "{RoutingTrace._meta.db_table}" ({names}) '  # noqa: S608
-            f"VALUES ({values})) {sql}"
-        )
-        params = [
-            f.get_db_prep_save(getattr(trace, f.attname), connection) for f in trace_fields
-        ] + params
+        values = ", ".join(f"%(t{n})s" for n in range(len(trace_fields)))
+        table = RoutingTrace._meta.db_table
+        ctes.append(f'trace AS (INSERT INTO "{table}" ({names}) VALUES ({values}))')  # noqa: S608
+        for n, f in enumerate(trace_fields):
+            params[f"t{n}"] = f.get_db_prep_save(getattr(trace, f.attname), connection)
+    with_ = f"WITH {', '.join(ctes)} " if ctes else ""
+    sql = (
+        f'{with_}UPDATE "{Ticket._meta.db_table}" SET {", ".join(sets)} '  # noqa: S608
+        "WHERE id = %(ticket)s AND tenant_id = %(tenant)s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # names come from the models; the row is the tenant's
 
