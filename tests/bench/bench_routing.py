@@ -580,6 +580,9 @@ def main() -> None:
         if "sweep" in parts:
             sweep_tenant(args.tickets, args.due)
     finally:
+        from analytics.eventlog import writer
+
+        writer.flush()  # the event log's rows of this run, before their database goes
         connections.close_all()
         connection.creation.destroy_test_db(name, verbosity=0)
 
