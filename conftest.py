@@ -37,3 +37,12 @@ def _analytics_log_inline(settings: Any) -> None:
     """The analytics log writes in the caller's thread under test, so no row outlives its test
     (one test exercises the background writer on purpose)."""
     settings.ANALYTICS_EVENT_LOG_ASYNC = False
+
+
+@pytest.fixture(autouse=True)
+def _routing_config_fresh() -> None:
+    """Each test starts without a compiled routing configuration cached from another one
+    (rolled-back tenants can reuse ids; the cache trusts itself for a couple of seconds)."""
+    from routing.selectors import routing_config_forget
+
+    routing_config_forget()

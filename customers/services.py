@@ -23,14 +23,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import EllipsisType
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from customers.identity_lookup import Sighting, new_sender_insert, sighting_lookup
 from customers.identity_values import (
     IdentityKind,
     InvalidIdentity,
@@ -276,8 +277,9 @@ def identity_resolve(
 ) -> Customer:
     """The customer behind a message's sender; a new customer when nobody has it yet.
 
-    A known sender costs one query (two when ``last_seen_at`` moves or a new kind or
-    spelling of a number is recorded). See the module docstring for the rules.
+    A known sender costs one query on PostgreSQL, also when ``last_seen_at`` moves or a new
+    kind or spelling of a number is recorded (``customers.identity_lookup``); elsewhere one
+    more for those writes. See the module docstring for the rules.
     """
     try:
         kind, normalized, verified = sender_identity(
@@ -286,9 +288,18 @@ def identity_resolve(
     except InvalidIdentity:
         return customer_create(tenant=tenant, name=display_name or "Unknown sender")
     kinds, values = lookup_keys(kind, normalized)
-    rows = list(
-        Identity.objects.select_related("customer").filter(kind__in=kinds, value__in=values)
-    )
+    now = timezone.now()
+    seen: Sighting | None = None
+    if connection.vendor == "postgresql":
+        seen = sighting_lookup(
+            tenant_id=tenant.pk, kind=kind, value=normalized, kinds=kinds, values=values,
+            verified=verified, channel_id=channel_id, now=now, stale=now - TOUCH_EVERY,
+        )  # fmt: skip
+        rows = seen.rows
+    else:
+        rows = list(
+            Identity.objects.select_related("customer").filter(kind__in=kinds, value__in=values)
+        )
     if not rows:
         return _customer_for_new_identity(
             tenant=tenant,
@@ -307,7 +318,7 @@ def identity_resolve(
     customer = customer_survivor(row.customer)
     _sighting_record(
         customer=customer, row=row, rows=rows, kind=kind, value=normalized,
-        verified=verified, channel_id=channel_id,
+        verified=verified, channel_id=channel_id, now=now, seen=seen,
     )  # fmt: skip
     if display_name and not customer.name:
         customer.name = display_name[:200]
@@ -338,26 +349,19 @@ def _sighting_record(
     value: str,
     verified: bool,
     channel_id: int | None,
+    now: datetime,
+    seen: Sighting | None,
 ) -> None:
-    now = timezone.now()
+    """Record the sighting on ``row``; ``seen``: the lookup statement already wrote it."""
     if (row.kind, row.value) != (kind, value):
-        # A new kind (WhatsApp of a known phone) or the canonical spelling of a legacy one.
-        Identity.objects.bulk_create(
-            [
-                Identity(
-                    tenant_id=customer.tenant_id,
-                    customer=customer,
-                    kind=kind,
-                    value=value,
-                    verified=verified,
-                    origin=IdentityOrigin.SENDER,
-                    source_channel_id=channel_id,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        if seen is None or seen.added_for != customer.pk:  # else the lookup recorded it
+            _new_kind_record(customer, kind, value, verified, channel_id, now)
+    elif seen is not None:
+        if seen.touched:
+            row.last_seen_at = now
+            row.verified = row.verified or verified
+            if row.origin != IdentityOrigin.AGENT:
+                row.origin = IdentityOrigin.SENDER
     else:
         changes: dict[str, Any] = {}
         if verified and not row.verified:
@@ -377,6 +381,28 @@ def _sighting_record(
             )
 
 
+def _new_kind_record(
+    customer: Customer, kind: str, value: str, verified: bool, channel_id: int | None, now: datetime
+) -> None:
+    """A new kind (WhatsApp of a known phone) or the canonical spelling of a legacy one."""
+    Identity.objects.bulk_create(
+        [
+            Identity(
+                tenant_id=customer.tenant_id,
+                customer=customer,
+                kind=kind,
+                value=value,
+                verified=verified,
+                origin=IdentityOrigin.SENDER,
+                source_channel_id=channel_id,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _customer_for_new_identity(
     *,
     tenant: Tenant,
@@ -387,6 +413,22 @@ def _customer_for_new_identity(
     channel_id: int | None,
 ) -> Customer:
     key = match_key(kind, value)
+    if connection.vendor == "postgresql":
+        made = new_sender_insert(
+            tenant_id=tenant.pk, name=display_name[:200], kind=kind, value=value,
+            verified=verified, key=key, channel_id=channel_id, now=timezone.now(),
+            domain=email_domain(value) if kind == IdentityKind.EMAIL else None,
+        )  # fmt: skip
+        if made is None:  # a concurrent message from the same new sender won the race
+            return customer_survivor(
+                Identity.objects.select_related("customer").get(kind=kind, value=value).customer
+            )
+        event_publish(
+            tenant_id=tenant.pk, name="customer.created", payload={"id": made.customer.pk}
+        )
+        if made.has_aliases:
+            _alias_suggestions(customer=made.customer, kind=kind, value=value, key=key)
+        return made.customer
     try:
         with transaction.atomic():
             customer = customer_create(tenant=tenant, name=display_name)

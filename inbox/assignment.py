@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +27,8 @@ from routing.services import (
 )
 
 DRAIN_LIMIT = 100
+QUEUE_LOCK_SPACE = 50_001  # first key of pg_advisory_xact_lock: the routing queue
+ASSIGNED_FIELDS = ["assignee", "routing_kind", "routing_queued_at", "updated_at"]
 
 
 def ticket_kind(ticket: Ticket) -> str:
@@ -49,8 +51,10 @@ def routing_trace_add(
     assignment: Mapping[str, Any] | None = None,
     sla: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    save: bool = True,
 ) -> RoutingTrace:
-    return RoutingTrace.objects.create(
+    """A trace row; ``save=False`` leaves the insert to the caller."""
+    trace = RoutingTrace(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
         trigger=trigger,
@@ -60,12 +64,16 @@ def routing_trace_add(
         sla=dict(sla or {}),
         created_at=at or timezone.now(),
     )
+    if save:
+        trace.save(force_insert=True)
+    return trace
 
 
-def _assigned_event(ticket: Ticket, member_id: int) -> None:
+def _assigned_event(ticket: Ticket, member_id: int, user_id: int | None = None) -> None:
     from inbox.services import ticket_payload  # services imports this module's callers
 
-    user_id = Membership.objects.filter(pk=member_id).values_list("user_id", flat=True).first()
+    if user_id is None:
+        user_id = Membership.objects.filter(pk=member_id).values_list("user_id", flat=True).first()
     event_publish(
         tenant_id=ticket.tenant_id,
         name="ticket.updated",
@@ -80,29 +88,45 @@ def ticket_assign_auto(
     preferred_member_id: int | None = None,
     at: datetime | None = None,
     skip_locked: bool = False,
+    save: bool = True,
 ) -> AssignmentResult:
-    """Give an unassigned ticket to the best available agent, or queue it."""
+    """Give an unassigned ticket to the best available agent, or queue it.
+
+    ``save=False`` leaves the ticket's columns for the caller to write (its event still
+    goes out on commit).
+    """
     at = at or timezone.now()
     team_id, skills = _requirements(ticket)
     kind = ticket_kind(ticket)
-    result = agent_assign(
-        channel_kind=kind,
-        team_id=team_id,
-        required_skills=skills,
-        preferred_member_id=preferred_member_id,
-        at=at,
-        skip_locked=skip_locked,
-    )
+
+    def attempt() -> AssignmentResult:
+        return agent_assign(
+            channel_kind=kind,
+            team_id=team_id,
+            required_skills=skills,
+            preferred_member_id=preferred_member_id,
+            at=at,
+            skip_locked=skip_locked,
+        )
+
+    result = attempt()
+    if result.member_id is None and not skip_locked and result.anyone_fits:
+        # About to queue: after the queue lock, every release committed before it is
+        # visible, and every later one drains after this commits and sees the ticket.
+        queue_lock(tenant_id=ticket.tenant_id)
+        result = attempt()
     if result.member_id is not None:
         ticket.assignee_id = result.member_id
         ticket.routing_kind = kind
         ticket.routing_queued_at = None
         ticket.updated_at = at
-        ticket.save(update_fields=["assignee", "routing_kind", "routing_queued_at", "updated_at"])
-        _assigned_event(ticket, result.member_id)
+        if save:
+            ticket.save(update_fields=ASSIGNED_FIELDS)
+        _assigned_event(ticket, result.member_id, result.user_id)
     elif ticket.routing_queued_at is None:
         ticket.routing_queued_at = at
-        ticket.save(update_fields=["routing_queued_at"])
+        if save:
+            ticket.save(update_fields=["routing_queued_at"])
     return result
 
 
@@ -159,15 +183,33 @@ def ticket_assignee_changed(
     return freed
 
 
+def queue_lock(*, tenant_id: int) -> None:
+    """Serialize the tenant's queue decisions until this transaction ends (PostgreSQL).
+
+    A drain and a ticket being queued take it before they look: each then sees what the
+    ones before it committed (capacity freed, tickets queued), and the ones after it see
+    what it commits. Without it a drain could miss a slot freed by a transaction still in
+    flight, whose own drain skipped the ticket the first one held: work waiting beside an
+    idle agent until the next release. Only queueing waits for it, never a plain claim;
+    holders claim load rows with SKIP LOCKED, so nothing waits in a circle.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writer at a time
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [QUEUE_LOCK_SPACE, tenant_id])
+
+
 def ticket_queue_drain(*, tenant: Tenant, limit: int = DRAIN_LIMIT) -> int:
     """Assign queued tickets, most urgent first, while someone has room. Returns how many.
 
-    Tickets are locked one at a time (skip locked), only when tried, so concurrent drains
-    share the queue instead of each holding a whole page of it.
+    Drains of a tenant run one after another (``queue_lock``); tickets are locked one at a
+    time (skip locked) only when tried, so an agent's open edit of a queued ticket never
+    blocks the queue.
     """
     assigned = 0
     hopeless: set[tuple[str, int | None, tuple[tuple[int, int], ...]]] = set()
     with transaction.atomic():
+        queue_lock(tenant_id=tenant.pk)
         queued = (
             Ticket.objects.filter(routing_queued_at__isnull=False, assignee__isnull=True)
             .filter(status__in=ACTIVE_STATUSES)

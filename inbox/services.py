@@ -286,6 +286,11 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
         if ticket.tenant_id == tenant.pk:
             ticket.tenant = tenant
     created = ticket is None
+    if ticket is not None:
+        # The rules read both: the objects at hand, not another query each.
+        Ticket.tenant.field.set_cached_value(ticket, tenant)
+        if ticket.customer_id == customer.pk:
+            Ticket.customer.field.set_cached_value(ticket, customer)
     if ticket is None:
         subject = inbound.subject or inbound.body_text.strip().split("\n", 1)[0][:120]
         ticket = ticket_open(

@@ -52,15 +52,18 @@ def ticket_policy(ticket: Ticket, config: RoutingConfig) -> PolicySpec | None:
     return policy_choose(config.policies, tier=ticket_tier(ticket), priority=ticket.priority)
 
 
-def ticket_sla_store(ticket: Ticket, state: SlaState, policy: PolicySpec | None) -> None:
-    """Set the clock state and its derived columns on ``ticket`` and save them."""
+def ticket_sla_store(
+    ticket: Ticket, state: SlaState, policy: PolicySpec | None, save: bool = True
+) -> None:
+    """Set the clock state and its derived columns on ``ticket`` and save what changed
+    (``save``; otherwise the caller writes them)."""
     before = [getattr(ticket, name) for name in SLA_FIELDS]
     columns = sla_columns(state, policy, ticket.sla_breached_at)
     for name, value in columns.items():
         setattr(ticket, name, value)
     ticket.sla_clock = sla_dump(state)
     ticket.sla_policy_id = policy.id if policy else None
-    if [getattr(ticket, name) for name in SLA_FIELDS] != before:  # unchanged: nothing to write
+    if save and [getattr(ticket, name) for name in SLA_FIELDS] != before:
         ticket.save(update_fields=SLA_FIELDS)
 
 
@@ -79,9 +82,17 @@ def _current(
 
 
 def ticket_sla_inbound(
-    *, ticket: Ticket, at: datetime, created: bool, config: RoutingConfig | None = None
+    *,
+    ticket: Ticket,
+    at: datetime,
+    created: bool,
+    config: RoutingConfig | None = None,
+    save: bool = True,
 ) -> SlaState:
-    """A customer message: a new ticket starts its clocks; later ones restart next response."""
+    """A customer message: a new ticket starts its clocks; later ones restart next response.
+
+    ``save=False`` sets the columns (``SLA_FIELDS``) for the caller to write.
+    """
     config = config or routing_config(tenant_id=ticket.tenant_id)
     if created:
         policy = ticket_policy(ticket, config)
@@ -89,7 +100,7 @@ def ticket_sla_inbound(
     else:
         state, policy = _current(ticket, config, at)
         state = sla_customer_message(state, policy, at)
-    ticket_sla_store(ticket, state, policy)
+    ticket_sla_store(ticket, state, policy, save=save)
     return state
 
 

@@ -173,6 +173,8 @@ class AgentLoad(TenantOwned):
                 fields=["tenant", "membership", "channel_kind"], name="agentload_unique"
             ),
         ]
+        # PostgreSQL also has agentload_pick (migration 0003): the candidates' order, so the
+        # choice walks to the first fitting agents instead of sorting all of the kind.
         indexes = [
             models.Index(fields=["tenant", "channel_kind", "active"], name="agentload_kind"),
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from routing.models import (
     RoutingRule,
     RoutingVersion,
     SlaPolicy,
+    Team,
     TeamMember,
 )
 from routing.sla import PolicySpec
@@ -31,6 +33,7 @@ class RoutingConfig:
 
     rules: tuple[Rule, ...]
     policies: tuple[PolicySpec, ...]
+    team_ids: frozenset[int] = frozenset()
 
     def policy(self, policy_id: int | None) -> PolicySpec | None:
         for policy in self.policies:
@@ -39,8 +42,12 @@ class RoutingConfig:
         return None
 
 
-_cache: dict[int, tuple[str, RoutingConfig]] = {}
+# tenant id -> (version token, compiled configuration, monotonic time the token was read)
+_cache: dict[int, tuple[str, RoutingConfig, float]] = {}
 _cache_lock = threading.Lock()
+# How long a process trusts its compiled configuration before reading the version token
+# again: a change made in another process applies within this; in this one at once.
+RECHECK_SECONDS = 2.0
 
 
 def calendar_build(hours: BusinessHours) -> BusinessCalendar:
@@ -96,7 +103,8 @@ def _config_load() -> RoutingConfig:
     policies = tuple(
         _policy_spec(p, calendars) for p in SlaPolicy.objects.filter(is_active=True).order_by("id")
     )
-    return RoutingConfig(rules=tuple(rules), policies=policies)
+    teams = frozenset(Team.objects.values_list("id", flat=True))
+    return RoutingConfig(rules=tuple(rules), policies=policies, team_ids=teams)
 
 
 _memo: ContextVar[dict[int, RoutingConfig] | None] = ContextVar("routing_memo", default=None)
@@ -125,16 +133,34 @@ def routing_config(*, tenant_id: int) -> RoutingConfig:
 
 
 def _routing_config(tenant_id: int) -> RoutingConfig:
+    """Cached per process until its token changes.
+
+    The token is read at most every ``RECHECK_SECONDS``; ``routing_config_forget`` (called
+    by every change) drops this process's copy at once.
+    """
+    cached = _cache.get(tenant_id)
+    now = time.monotonic()
+    if cached is not None and now - cached[2] < RECHECK_SECONDS:
+        return cached[1]
     token = RoutingVersion.objects.values_list("token", flat=True).first()
-    if token is not None:
-        cached = _cache.get(tenant_id)
-        if cached is not None and cached[0] == token:
-            return cached[1]
+    if token is not None and cached is not None and cached[0] == token:
+        with _cache_lock:
+            _cache[tenant_id] = (token, cached[1], now)
+        return cached[1]
     config = _config_load()
     if token is not None:
         with _cache_lock:
-            _cache[tenant_id] = (token, config)
+            _cache[tenant_id] = (token, config, now)
     return config
+
+
+def routing_config_forget(*, tenant_id: int | None = None) -> None:
+    """Drop this process's compiled configuration of a tenant (of every tenant: None)."""
+    with _cache_lock:
+        if tenant_id is None:
+            _cache.clear()
+        else:
+            _cache.pop(tenant_id, None)
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Subquery
 from django.utils import timezone
 
 from helpdesk.errors import Conflict, DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
+from helpdesk.tenancy import tenant_current
 from routing.calendar import BusinessCalendar, CalendarError
 from routing.engine import PRIORITY_LABELS, Rule, RuleError, rule_compile, rules_loop_find
 from routing.models import (
@@ -36,14 +38,22 @@ from routing.models import (
     TeamMember,
     capacity_for,
 )
-from routing.selectors import agent_candidates
+from routing.selectors import agent_candidates, routing_config_forget
+from routing.slot_claim import agent_pick_claim
 
 ESCALATION_TYPES = ("set_priority", "assign", "set_team", "notify_team")
+QUEUED_NOBODY = "queued: no online agent with the skills, team and free capacity"
 
 
 def routing_version_touch(*, tenant: Tenant) -> None:
-    """Invalidate every process's compiled configuration of this tenant."""
+    """Invalidate every process's compiled configuration of this tenant.
+
+    This process drops its copy now and again on commit (a read in between may have cached
+    the old rows); the others read the new token within ``RECHECK_SECONDS``.
+    """
     RoutingVersion.objects.update_or_create(tenant=tenant, defaults={"token": uuid.uuid4().hex})
+    routing_config_forget(tenant_id=tenant.pk)
+    transaction.on_commit(partial(routing_config_forget, tenant_id=tenant.pk))
 
 
 def _unique(call: Any, field_name: str, message: str) -> Any:
@@ -503,6 +513,15 @@ class AssignmentResult:
     member_id: int | None
     reason: str
     considered: list[dict[str, Any]] = field(default_factory=list)
+    user_id: int | None = None  # of member_id, when the claim read it along
+    anyone_fits: bool = True  # False: nobody could take it whatever their load or presence
+
+
+def _least_loaded(candidate: Any, kind: str) -> str:
+    return (
+        f"least loaded ({candidate.active}/{candidate.capacity} on {kind}), "
+        "longest since last assignment among equals"
+    )
 
 
 def agent_assign(
@@ -529,6 +548,23 @@ def agent_assign(
             load_id=preferred[0].load_id, at=at, skip_locked=skip_locked
         ):
             return AssignmentResult(preferred_member_id, "assigned by a rule")
+    if connection.vendor == "postgresql":
+        # The usual case in one statement; the loop below only when its pick filled up.
+        pick = agent_pick_claim(
+            tenant_id=tenant_current().pk, channel_kind=kind, team_id=team_id,
+            required_skills=required_skills, at=at, skip_locked=skip_locked,
+        )  # fmt: skip
+        if not pick.candidates:
+            return AssignmentResult(None, QUEUED_NOBODY, [], anyone_fits=pick.anyone_fits)
+        if pick.chosen is not None:
+            first = pick.chosen
+            considered = [
+                {"member": c.member_id, "active": c.active, "capacity": c.capacity}
+                for c in pick.candidates
+            ]
+            return AssignmentResult(
+                first.member_id, _least_loaded(first, kind), considered, user_id=pick.user_id
+            )
     for _attempt in range(3):
         candidates = agent_candidates(
             channel_kind=kind, team_id=team_id, required_skills=required_skills
@@ -537,15 +573,10 @@ def agent_assign(
             {"member": c.member_id, "active": c.active, "capacity": c.capacity} for c in candidates
         ]
         if not candidates:
-            return AssignmentResult(
-                None, "queued: no online agent with the skills, team and free capacity", considered
-            )
+            return AssignmentResult(None, QUEUED_NOBODY, considered)
         for candidate in candidates:
             if agent_load_claim(load_id=candidate.load_id, at=at, skip_locked=skip_locked):
                 return AssignmentResult(
-                    candidate.member_id,
-                    f"least loaded ({candidate.active}/{candidate.capacity} on {kind}), "
-                    "longest since last assignment among equals",
-                    considered,
+                    candidate.member_id, _least_loaded(candidate, kind), considered
                 )
     return AssignmentResult(None, "queued: every fitting agent filled up meanwhile")

@@ -172,3 +172,38 @@ def test_manual_reassignment_moves_the_capacity_slot(seat_a: Seat, billing: dict
         assert (active(billing["expert"]), active(billing["novice"])) == (0, 1)
         ticket_update(ticket=ticket, actor=None, status="closed")
         assert (active(billing["expert"]), active(billing["novice"])) == (0, 0)
+
+
+def test_the_one_statement_pick_says_whether_anyone_could_ever_fit(seat_a: Seat) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement pick is PostgreSQL's")
+    from routing.models import Skill
+    from routing.slot_claim import agent_pick_claim
+
+    with tenant_scope(seat_a.tenant):
+        skill = Skill.objects.create(tenant=seat_a.tenant, name="billing")
+        other = Skill.objects.create(tenant=seat_a.tenant, name="legal")
+        busy = agent(seat_a, skills=[{"skill": skill.pk, "level": 3}], capacity=1, presence="away")
+
+        def pick(skill_id: int, level: int = 1) -> Any:
+            return agent_pick_claim(
+                tenant_id=seat_a.tenant.pk, channel_kind="chat", team_id=None,
+                required_skills={skill_id: level}, at=AT,
+            )  # fmt: skip
+
+        away = pick(skill.pk)  # fits, but away: a presence change could free it
+        nobody = pick(other.pk)  # no member has the skill: nothing can make one fit
+        too_high = pick(skill.pk, level=4)
+        agent_settings_update(membership=busy, presence="online")
+        taken = pick(skill.pk)
+        full = pick(skill.pk)  # capacity 1, now used
+        loads = list(AgentLoad.objects.filter(channel_kind="chat").values_list("active", flat=True))
+    assert (away.chosen, away.candidates, away.anyone_fits) == (None, [], True)
+    assert (nobody.chosen, nobody.anyone_fits) == (None, False)
+    assert (too_high.chosen, too_high.anyone_fits) == (None, False)
+    assert taken.chosen is not None and taken.chosen.member_id == busy.pk
+    assert taken.user_id == busy.user_id
+    assert (full.chosen, full.candidates, full.anyone_fits) == (None, [], True)
+    assert loads == [1]
