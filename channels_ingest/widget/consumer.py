@@ -19,21 +19,10 @@ from channels_ingest.adapters.widget.groups import visitor_group
 from channels_ingest.models import Channel
 from channels_ingest.widget import guard
 from channels_ingest.widget.live import customer_typing_relay
-from channels_ingest.widget.selectors import visitor_ticket_id_cached
+from channels_ingest.widget.selectors import visitor_ticket_id_cached, widget_channel
 from channels_ingest.widget.services import widget_read_record
 from channels_ingest.widget.tokens import BadToken, Visitor, visitor_from_token
 from helpdesk.tenancy import tenant_scope
-
-
-@database_sync_to_async
-def _channel(channel_id: int) -> Channel | None:
-    # The widget's socket carries no tenant: the channel id names it.
-    return (
-        Channel.objects.unscoped()
-        .select_related("tenant")
-        .filter(pk=channel_id, provider="widget", is_active=True)
-        .first()
-    )
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
@@ -50,7 +39,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         channel_id = int(self.scope["url_route"]["kwargs"]["channel_id"])
-        channel = await _channel(channel_id)
+        channel = await database_sync_to_async(widget_channel)(channel_id)
         origin = origin_normalize(_header(self.scope, b"origin"))
         if channel is None or origin is None or origin not in allowed_origins(channel.config):
             await self.close(code=4403)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from channels_ingest.models import Channel
 from channels_ingest.widget import guard
 from channels_ingest.widget.tokens import Visitor
 from customers.models import Identity
@@ -13,6 +14,17 @@ from inbox.models import ACTIVE_STATUSES, Direction, Message, Ticket
 from routing.models import AgentProfile, Presence
 
 HISTORY_LIMIT = 100
+
+
+def widget_channel(channel_id: int) -> Channel | None:
+    """The active widget channel behind a public URL or socket, with its tenant."""
+    # Public endpoints carry no tenant: the channel id names it.
+    return (
+        Channel.objects.unscoped()
+        .select_related("tenant")
+        .filter(pk=channel_id, provider="widget", kind="chat", is_active=True)
+        .first()
+    )
 
 
 def visitor_customer_id(visitor: Visitor) -> int | None:

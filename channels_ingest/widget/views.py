@@ -26,6 +26,7 @@ from channels_ingest.widget.selectors import (
     visitor_history,
     visitor_ticket,
     visitor_ticket_id_cached,
+    widget_channel,
 )
 from channels_ingest.widget.services import (
     MAX_FILE_BYTES,
@@ -58,16 +59,6 @@ OFFLINE_NOTE = "We're away right now. Leave a message and your email: we'll repl
 View = Callable[..., HttpResponse]
 
 
-def _channel(channel_id: int) -> Channel | None:
-    # Public endpoint without a tenant: the channel id names the tenant.
-    return (
-        Channel.objects.unscoped()
-        .select_related("tenant")
-        .filter(pk=channel_id, provider="widget", kind="chat", is_active=True)
-        .first()
-    )
-
-
 def widget_endpoint(action: str, *, token: bool = True, methods: tuple[str, ...] = ("POST",)):  # type: ignore[no-untyped-def]
     """Origin, CORS, token and rate limits around a widget view."""
 
@@ -75,7 +66,7 @@ def widget_endpoint(action: str, *, token: bool = True, methods: tuple[str, ...]
         @csrf_exempt
         @wraps(view)
         def inner(request: HttpRequest, channel_id: int) -> HttpResponse:
-            channel = _channel(channel_id)
+            channel = widget_channel(channel_id)
             origin = guard.request_origin(request)
             if channel is None:
                 return guard.refusal(404, "not_found", "No such chat widget.")
