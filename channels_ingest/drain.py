@@ -5,7 +5,7 @@ Celery task only when the flag was not set already, so a burst of webhooks costs
 batch rather than one per event. A drain clears the flag before each claim, so an event
 committed after a claim found nothing re-arms the flag and wakes another drain. Claims use
 ``FOR UPDATE SKIP LOCKED`` and lease what they hand out (``next_attempt_at`` moves ahead), so
-two drains never take the same event; ``event_process`` still locks and checks each event,
+two drains never take the same event; ``events_process_locked`` still locks and checks them,
 and the periodic sweeper still re-queues whatever a dead worker held once its lease ran out
 (in batches too: one task per ``BATCH`` events).
 """
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_ingest.models import EventState, InboundEvent
-from channels_ingest.services import channel_memo, event_process
+from channels_ingest.services import channel_memo, events_process_locked
 from helpdesk.models import Tenant
 from helpdesk.redis_client import cache_key, cache_redis
 from helpdesk.tenancy import tenant_scope
@@ -118,15 +118,18 @@ def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:
 def events_process(
     pairs: Sequence[tuple[int, int]], *, tenants: dict[int, Tenant] | None = None
 ) -> int:
-    """Process ``(tenant_id, event_id)`` pairs in their tenants, reading each tenant's
-    routing and each channel once. Each event is still locked and checked on its own, so an
-    event done meanwhile is skipped. Returns how many were handed in."""
+    """Process ``(tenant_id, event_id)`` pairs, each tenant's in one transaction, reading
+    each tenant's routing and each channel once. Each event is still locked and checked, so
+    an event done meanwhile is skipped. Returns how many were handed in."""
     tenants = {} if tenants is None else tenants
+    by_tenant: dict[int, list[int]] = {}
+    for tenant_id, event_id in pairs:
+        by_tenant.setdefault(tenant_id, []).append(event_id)
     with routing_config_memo(), channel_memo():
-        for tenant_id, event_id in pairs:
+        for tenant_id, event_ids in by_tenant.items():
             tenant = tenants.get(tenant_id)
             if tenant is None:
                 tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
             with tenant_scope(tenant):
-                event_process(event_id=event_id)
+                events_process_locked(event_ids)
     return len(pairs)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from channels_ingest.adapters.base import ChannelContext
 from channels_ingest.adapters.registry import adapter_for
 from channels_ingest.models import Channel
+from helpdesk.prepared import prepared_cursor
 
 
 def channel_webhook_urls(channel: Channel) -> dict[str, str]:
@@ -59,7 +60,8 @@ _webhook_cache_lock = threading.Lock()
 def _sealed_config(*, provider: str, key: str) -> str | None:
     """The stored (encrypted) config of the active channel behind a webhook key."""
     # Webhooks carry no tenant: the unguessable key names the channel and so the tenant.
-    # Plain SQL: this runs on every webhook, and building the ORM query cost more than it.
+    # Plain SQL, prepared: this runs on every webhook, and building the ORM query cost more
+    # than running it.
     meta = Channel._meta
     quote = connection.ops.quote_name
     column = {f.name: quote(str(f.column)) for f in meta.concrete_fields}
@@ -68,7 +70,7 @@ def _sealed_config(*, provider: str, key: str) -> str | None:
         f"WHERE {column['webhook_key']} = %s AND {column['provider']} = %s "
         f"AND {column['is_active']}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql, [key, provider])
         row = cursor.fetchone()
     return None if row is None else str(row[0])

@@ -14,13 +14,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.redis_client import cache_key, cache_redis
+from helpdesk.tenancy import tenant_current_or_none
+
+if TYPE_CHECKING:
+    from helpdesk.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,17 @@ def subscribe(name: str, handler: Handler) -> None:
 def unsubscribe(name: str, handler: Handler) -> None:
     if handler in _subscribers[name]:
         _subscribers[name].remove(handler)
+
+
+def event_tenant(event: DomainEvent) -> Tenant | None:
+    """The event's tenant: the active one when it is the same (events are dispatched when the
+    transaction that published them commits, usually still in its tenant's scope), else read."""
+    active = tenant_current_or_none()
+    if active is not None and active.pk == event.tenant_id:
+        return active
+    from helpdesk.models import Tenant  # models import this module's callers
+
+    return Tenant.objects.filter(pk=event.tenant_id).first()
 
 
 def seq_next(tenant_id: int) -> int:

@@ -7,6 +7,7 @@ to the ticket: tags, priority, team, required skills, SLA clocks, assignment, an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,9 +38,17 @@ from routing.selectors import RoutingConfig, routing_config
 
 
 def routing_input(
-    *, ticket: Ticket, message: Message | None, at: datetime, created: bool = False
+    *,
+    ticket: Ticket,
+    message: Message | None,
+    at: datetime,
+    created: bool = False,
+    tags: bool = True,
 ) -> RoutingInput:
-    """What the rules see: the request and the customer, the same on every channel."""
+    """What the rules see: the request and the customer, the same on every channel.
+
+    ``tags=False`` when no rule reads them: the ticket's tags are then not looked up.
+    """
     customer = ticket.customer
     org = customer.organization if customer.organization_id else None
     try:
@@ -55,7 +64,9 @@ def routing_input(
         organization_id=org.pk if org else None,
         organization_name=org.name if org else "",
         language=ticket.language or customer.language,
-        tags=frozenset() if created else frozenset(ticket.tags.values_list("name", flat=True)),
+        tags=frozenset()
+        if created or not tags
+        else frozenset(ticket.tags.values_list("name", flat=True)),
         priority=ticket.priority,
         local_minute=local.hour * 60 + local.minute,
     )
@@ -187,11 +198,14 @@ def _clock_summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> None:
+def ticket_rules_apply(
+    *, ticket: Ticket, message: Message, created: bool, fields: Sequence[str] = ()
+) -> None:
     """Rules, SLA clocks and assignment for an inbound message, on any channel.
 
-    The ticket's columns are written once at the end (decision, clocks, assignee): one
-    UPDATE, then the trace; a slot is claimed with the agent's choice in one statement.
+    The ticket's columns are written once at the end (``fields`` the caller changed, then
+    decision, clocks, assignee): one UPDATE with the trace; a slot is claimed with the agent's
+    choice in one statement.
     """
     from inbox.services import ticket_update  # services imports this seam
 
@@ -201,9 +215,11 @@ def ticket_rules_apply(*, ticket: Ticket, message: Message, created: bool) -> No
         ticket_update(ticket=ticket, actor=None, status=TicketStatus.OPEN)
     config = routing_config(tenant_id=ticket.tenant_id)
     triggers = (RuleTrigger.CREATED, RuleTrigger.MESSAGE) if created else (RuleTrigger.MESSAGE,)
-    data = routing_input(ticket=ticket, message=message, at=at, created=created)
+    data = routing_input(
+        ticket=ticket, message=message, at=at, created=created, tags=config.reads_tags
+    )
     decision = rules_evaluate(config.rules, data, triggers=triggers)
-    fields: list[str] = []
+    fields = list(fields)
     tags: list[str] = []
     changes = decision_apply(
         ticket=ticket, decision=decision, config=config, fields=fields, tags=tags

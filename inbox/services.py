@@ -16,6 +16,7 @@ from customers.services import identity_hints_apply, identity_resolve
 from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
+from helpdesk.prepared import model_insert
 from helpdesk.services import counter_next
 from inbox.attachments import attachment_store, call_store
 from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
@@ -54,7 +55,7 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no caller goes on in its transaction after a failure
 def ticket_open(
     *,
     tenant: Tenant,
@@ -66,7 +67,7 @@ def ticket_open(
     at: datetime | None = None,
 ) -> Ticket:
     at = at or timezone.now()
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         tenant=tenant,
         number=counter_next(tenant=tenant, name="ticket"),
         subject=subject[:300],
@@ -78,6 +79,7 @@ def ticket_open(
         updated_at=at,
         last_activity_at=at,
     )
+    model_insert(ticket)
     event_publish(tenant_id=tenant.pk, name="ticket.created", payload=ticket_payload(ticket))
     return ticket
 
@@ -98,11 +100,16 @@ def message_record(
     at: datetime | None = None,
     headers: dict[str, str] | None = None,
     metadata: dict[str, Any] | None = None,
+    ticket_fields: list[str] | None = None,
 ) -> Message:
-    """Store a message on a ticket and move the ticket's activity clocks."""
+    """Store a message on a ticket and move the ticket's activity clocks.
+
+    With ``ticket_fields`` the ticket's changed columns are only set and their names added
+    there, for the caller to write with its own changes (one UPDATE).
+    """
     at = at or timezone.now()
     headers = headers or {}
-    message = Message.objects.create(
+    message = Message(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
         direction=direction,
@@ -121,6 +128,7 @@ def message_record(
         metadata=metadata or {},
         created_at=at,
     )
+    model_insert(message)
     fields = ["last_activity_at", "updated_at"]
     ticket.last_activity_at = ticket.updated_at = at
     if channel_kind and channel_kind not in ticket.channel_kinds:
@@ -139,7 +147,10 @@ def message_record(
     ):
         ticket.first_response_at = at
         fields.append("first_response_at")
-    ticket.save(update_fields=fields)
+    if ticket_fields is None:
+        ticket.save(update_fields=fields)
+    else:
+        ticket_fields += fields
     if direction == Direction.OUTBOUND:
         ticket_rules_after_reply(ticket=ticket, at=at)  # SLA: first/next response met
     event_publish(
@@ -248,15 +259,9 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message | None
     """Store an inbound message exactly once: resolve who sent it, thread it, apply the rules.
 
     Returns None when the channel already has a message with this external id (a provider
-    redelivery, possibly concurrent).
+    redelivery, possibly concurrent): the message's unique constraint refuses it and the
+    savepoint takes back everything done for it.
     """
-    if (
-        inbound.external_id
-        and Message.objects.filter(
-            channel_id=inbound.channel_id, external_id=inbound.external_id
-        ).exists()
-    ):
-        return None
     try:
         with transaction.atomic():
             return _ingest(tenant=tenant, inbound=inbound)
@@ -304,8 +309,10 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
     elif not ticket.is_active and not inbound.metadata.get("automatic"):
         # An auto-reply or bounce lands on its ticket but never reopens it (no mail loops).
         ticket_update(ticket=ticket, actor=None, status=TicketStatus.OPEN)
+    fields: list[str] = []  # the ticket's activity columns, written with the rules' changes
     message = message_record(
         ticket=ticket,
+        ticket_fields=fields,
         direction=Direction.INBOUND,
         body_text=inbound.body_text,
         body_html=inbound.body_html,
@@ -333,7 +340,7 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
         attachment_store(message=message, attachment=attachment)
     if inbound.call is not None:
         call_store(message=message, call=inbound.call)
-    ticket_rules_apply(ticket=ticket, message=message, created=created)
+    ticket_rules_apply(ticket=ticket, message=message, created=created, fields=fields)
     return message
 
 

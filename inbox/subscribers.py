@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from helpdesk.events import DomainEvent
-from helpdesk.models import Tenant
+from helpdesk.events import DomainEvent, event_tenant
 from helpdesk.tenancy import tenant_scope
 from inbox.assignment import ticket_queue_drain
 
 
 def on_agent_available(event: DomainEvent) -> None:
     """An agent came online or got more capacity: hand them queued work."""
-    tenant = Tenant.objects.filter(pk=event.tenant_id).first()
+    tenant = event_tenant(event)
     if tenant is None:
         return
     with tenant_scope(tenant):

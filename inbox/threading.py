@@ -9,12 +9,15 @@ the customer's active conversation on that channel, or a solved one within the r
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer
+from helpdesk.prepared import model_from_row, prepared_cursor
 from inbox.inbound import InboundMessage
 from inbox.models import ACTIVE_STATUSES, Message, Ticket, TicketStatus
 
@@ -66,11 +69,49 @@ def thread_email(*, customer: Customer, inbound: InboundMessage) -> Ticket | Non
 
 
 def thread_conversation(*, customer: Customer, inbound: InboundMessage) -> Ticket | None:
+    since = timezone.now() - REOPEN_WINDOW
+    if connection.vendor == "postgresql":
+        return _conversation_prepared(customer=customer, channel_id=inbound.channel_id, since=since)
     on_channel = Ticket.objects.filter(
         customer=customer, messages__channel_id=inbound.channel_id
     ).order_by("-last_activity_at")
     active = on_channel.filter(status__in=ACTIVE_STATUSES).first()
     if active is not None:
         return active
-    since = timezone.now() - REOPEN_WINDOW
     return on_channel.filter(status=TicketStatus.SOLVED, solved_at__gte=since).first()
+
+
+@cache
+def _conversation_statement() -> str:
+    ticket, message = Ticket._meta.db_table, Message._meta.db_table
+    columns = ", ".join(f't."{f.column}"' for f in Ticket._meta.concrete_fields)
+    active = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
+    # Both tables are filtered on the tenant the caller passes (the active tenant's).
+    return f"""
+SELECT {columns} FROM {ticket} AS t
+WHERE t.tenant_id = %(tenant)s AND t.customer_id = %(customer)s
+    AND (t.status IN ({active})
+         OR (t.status = '{TicketStatus.SOLVED.value}' AND t.solved_at >= %(since)s))
+    AND EXISTS (
+        SELECT 1 FROM {message} AS m
+        WHERE m.ticket_id = t.id AND m.tenant_id = %(tenant)s AND m.channel_id = %(channel)s
+    )
+ORDER BY t.status IN ({active}) DESC, t.last_activity_at DESC
+LIMIT 1
+"""  # noqa: S608 (table, column and status names come from the models)
+
+
+def _conversation_prepared(
+    *, customer: Customer, channel_id: int, since: datetime
+) -> Ticket | None:
+    """The active conversation, else the one solved within the window: one prepared statement."""
+    params = {
+        "tenant": customer.tenant_id,
+        "customer": customer.pk,
+        "channel": channel_id,
+        "since": since,
+    }
+    with prepared_cursor() as cursor:
+        cursor.execute(_conversation_statement(), params)
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(Ticket, row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.events import DomainEvent
+from helpdesk.events import DomainEvent, event_tenant
 from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
 from knowledge.models import SearchSource
@@ -19,7 +19,7 @@ def on_ticket_created(event: DomainEvent) -> None:
     ticket_id = event.payload.get("id")
     if not isinstance(customer_id, int) or not isinstance(ticket_id, int):
         return
-    tenant = Tenant.objects.filter(pk=event.tenant_id).first()
+    tenant = event_tenant(event)
     if tenant is None:
         return
     with tenant_scope(tenant):
@@ -33,7 +33,7 @@ def on_chat_contact(event: DomainEvent) -> None:
     keys = event.payload.get("visitor_keys")
     if not isinstance(ticket_id, int) or not isinstance(keys, list):
         return
-    tenant = Tenant.objects.filter(pk=event.tenant_id).first()
+    tenant = event_tenant(event)
     if tenant is None:
         return
     keys = [k[:64] for k in dict.fromkeys(keys) if isinstance(k, str) and k]

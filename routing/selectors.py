@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Exists, F, OuterRef
 
@@ -34,6 +35,11 @@ class RoutingConfig:
     rules: tuple[Rule, ...]
     policies: tuple[PolicySpec, ...]
     team_ids: frozenset[int] = frozenset()
+
+    @cached_property
+    def reads_tags(self) -> bool:
+        """Whether any rule's condition looks at the ticket's tags."""
+        return any(c.field == "tag" for rule in self.rules for c in rule.conditions)
 
     def policy(self, policy_id: int | None) -> PolicySpec | None:
         for policy in self.policies:

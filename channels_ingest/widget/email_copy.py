@@ -14,8 +14,7 @@ import logging
 from channels_ingest.models import Channel
 from customers.models import Identity
 from helpdesk.errors import DomainError
-from helpdesk.events import DomainEvent
-from helpdesk.models import Tenant
+from helpdesk.events import DomainEvent, event_tenant
 from helpdesk.tenancy import tenant_scope
 from inbox.models import Direction, Message
 from inbox.services import message_reply
@@ -27,7 +26,7 @@ def reply_email_copy(event: DomainEvent) -> None:
     channel_id, message_id = event.payload.get("channel"), event.payload.get("id")
     if not isinstance(channel_id, int) or not isinstance(message_id, int):
         return
-    tenant = Tenant.objects.filter(pk=event.tenant_id).first()
+    tenant = event_tenant(event)
     if tenant is None:
         return
     with tenant_scope(tenant):

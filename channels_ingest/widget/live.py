@@ -107,7 +107,7 @@ def _on_ticket_updated(event: events.DomainEvent) -> None:
     payload = event.payload
     if "status" not in (payload.get("changed") or []):
         return
-    tenant = Tenant.objects.filter(pk=event.tenant_id).first()
+    tenant = events.event_tenant(event)
     if tenant is None or not isinstance(payload.get("id"), int):
         return
     with tenant_scope(tenant):
@@ -120,7 +120,9 @@ def _on_ticket_created(event: events.DomainEvent) -> None:
     """A widget conversation opened a ticket: its visitor keys go to knowledge, which attaches
     the help-center searches made under them (``chat.contact``)."""
     ticket_id = event.payload.get("id")
-    tenant = Tenant.objects.filter(pk=event.tenant_id).first()
+    if "chat" not in (event.payload.get("channels") or ()):
+        return  # opened on another channel: not a widget conversation
+    tenant = events.event_tenant(event)
     if tenant is None or not isinstance(ticket_id, int):
         return
     with tenant_scope(tenant):
