@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -105,7 +106,7 @@ def _conversation_prepared(
     *, customer: Customer, channel_id: int, since: datetime
 ) -> Ticket | None:
     """The active conversation, else the one solved within the window: one prepared statement."""
-    params = {
+    params: dict[str, Any] = {
         "tenant": customer.tenant_id,
         "customer": customer.pk,
         "channel": channel_id,
