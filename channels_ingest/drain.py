@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from channels_ingest.models import EventState, InboundEvent
 from channels_ingest.services import channel_memo, events_process_locked
+from helpdesk.events import events_held
 from helpdesk.models import Tenant
 from helpdesk.redis_client import cache_key, cache_redis
 from helpdesk.tenancy import tenant_scope
@@ -125,7 +126,7 @@ def events_process(
     by_tenant: dict[int, list[int]] = {}
     for tenant_id, event_id in pairs:
         by_tenant.setdefault(tenant_id, []).append(event_id)
-    with routing_config_memo(), channel_memo():
+    with routing_config_memo(), channel_memo(), events_held():
         for tenant_id, event_ids in by_tenant.items():
             tenant = tenants.get(tenant_id)
             if tenant is None:

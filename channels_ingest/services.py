@@ -214,10 +214,13 @@ def _event_run(event: InboundEvent) -> None:
     try:
         if adapter is None:
             raise NormalizeError(f"No adapter for provider '{channel.provider}'.")
-        with transaction.atomic():
-            items = adapter.normalize(context, event.purpose, bytes(event.body), event.headers)
-            for item in items:
-                _apply(tenant=channel.tenant, item=item)
+        items = adapter.normalize(context, event.purpose, bytes(event.body), event.headers)
+        if len(items) == 1 and isinstance(items[0], InboundMessage):
+            _apply(tenant=channel.tenant, item=items[0])  # in a savepoint of its own
+        else:
+            with transaction.atomic():  # all of the event's items, or none
+                for item in items:
+                    _apply(tenant=channel.tenant, item=item)
     except Exception as exc:  # one bad event must never wedge the pipeline
         retryable = not isinstance(exc, NormalizeError) or exc.retryable
         event.last_error = f"{type(exc).__name__}: {exc}"[:2000]

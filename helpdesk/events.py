@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -77,18 +79,19 @@ def event_tenant(event: DomainEvent) -> Tenant | None:
     return Tenant.objects.filter(pk=event.tenant_id).first()
 
 
-def seq_next(tenant_id: int) -> int:
-    """The tenant's next event sequence number (atomic in Redis; per process in memory)."""
+def seq_next(tenant_id: int, count: int = 1) -> int:
+    """The last of the tenant's next ``count`` event sequence numbers (atomic in Redis; per
+    process in memory)."""
     key = f"event-seq:{tenant_id}"
     client = cache_redis()
-    if client is not None:  # one INCR (a missing key counts from 0) instead of three calls
-        return int(client.incr(cache_key(key)))
+    if client is not None:  # one INCRBY (a missing key counts from 0) instead of three calls
+        return int(client.incrby(cache_key(key), count))
     cache.add(key, 0, timeout=None)
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, count))
     except ValueError:  # evicted between add and incr
         cache.add(key, 0, timeout=None)
-        return int(cache.incr(key))
+        return int(cache.incr(key, count))
 
 
 def seq_current(tenant_id: int) -> int:
@@ -115,18 +118,41 @@ def event_publish(
     transaction.on_commit(partial(_dispatch, event))
 
 
+_held: ContextVar[list[DomainEvent] | None] = ContextVar("held_events", default=None)
+
+
+@contextmanager
+def events_held() -> Iterator[None]:
+    """Events whose transaction commits within the block wait and are dispatched together at
+    its end, each tenant's sequence numbers taken in one call (batch work: the inbound drain).
+    Order is kept; events of a transaction that rolled back never arrive here."""
+    held: list[DomainEvent] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        counts: dict[int, int] = {}
+        for event in held:
+            counts[event.tenant_id] = counts.get(event.tenant_id, 0) + 1
+        next_seq = {tenant: seq_next(tenant, n) - n + 1 for tenant, n in counts.items()}
+        for event in held:
+            seq = next_seq[event.tenant_id]
+            next_seq[event.tenant_id] = seq + 1
+            _handle(replace(event, seq=seq))
+
+
 def _dispatch(event: DomainEvent) -> None:
-    stamped = DomainEvent(
-        name=event.name,
-        tenant_id=event.tenant_id,
-        payload=event.payload,
-        occurred_at=event.occurred_at,
-        seq=seq_next(event.tenant_id),
-        user_ids=event.user_ids,
-        broadcast=event.broadcast,
-    )
-    for handler in [*_subscribers.get(event.name, ()), *_subscribers.get(ALL, ())]:
+    held = _held.get()
+    if held is not None:
+        held.append(event)
+        return
+    _handle(replace(event, seq=seq_next(event.tenant_id)))
+
+
+def _handle(stamped: DomainEvent) -> None:
+    for handler in [*_subscribers.get(stamped.name, ()), *_subscribers.get(ALL, ())]:
         try:
             handler(stamped)
         except Exception:
-            logger.exception("event handler %r failed for %s", handler, event.name)
+            logger.exception("event handler %r failed for %s", handler, stamped.name)

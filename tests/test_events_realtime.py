@@ -36,6 +36,28 @@ def test_events_dispatch_only_after_commit_with_increasing_seq() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_held_events_arrive_together_at_the_end_in_order_with_consecutive_seqs() -> None:
+    seen: list[events.DomainEvent] = []
+    events.subscribe("batch.item", seen.append)
+    try:
+        with events.events_held():
+            with transaction.atomic():
+                events.event_publish(tenant_id=1, name="batch.item", payload={"n": 1})
+            with pytest.raises(RuntimeError), transaction.atomic():
+                events.event_publish(tenant_id=1, name="batch.item", payload={"n": 2})
+                raise RuntimeError("rolled back")
+            events.event_publish(tenant_id=2, name="batch.item", payload={"n": 3})
+            events.event_publish(tenant_id=1, name="batch.item", payload={"n": 4})
+            assert seen == []  # committed, and held until the block ends
+        events.event_publish(tenant_id=1, name="batch.item", payload={"n": 5})
+    finally:
+        events.unsubscribe("batch.item", seen.append)
+    assert [(e.tenant_id, e.payload["n"]) for e in seen] == [(1, 1), (2, 3), (1, 4), (1, 5)]
+    tenant_one = [e.seq for e in seen if e.tenant_id == 1]
+    assert tenant_one == list(range(tenant_one[0], tenant_one[0] + 3))
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_subscriber_does_not_block_the_others() -> None:
     seen: list[str] = []
 

@@ -108,3 +108,19 @@ def test_unusable_sender_gets_a_placeholder_customer(seat_a: Seat) -> None:
         assert message is not None
         assert message.customer.name == "Unknown sender"
         assert Identity.objects.count() == 0
+
+
+def test_a_redelivery_that_would_open_a_ticket_takes_everything_back(seat_a: Seat) -> None:
+    with tenant_scope(seat_a.tenant):
+        message_ingest(tenant=seat_a.tenant, inbound=whatsapp("Where is my order?", "wamid.7"))
+        ticket = Ticket.objects.get()
+        ticket_update(ticket=ticket, actor=None, status="solved")
+        Ticket.objects.filter(pk=ticket.pk).update(solved_at=timezone.now() - timedelta(days=9))
+        # Past the reopen window, so this copy first opens a ticket; the message's unique
+        # constraint then refuses it and the ticket, its number and its rules go with it.
+        assert message_ingest(tenant=seat_a.tenant, inbound=whatsapp("Again", "wamid.7")) is None
+        assert list(Ticket.objects.values_list("number", flat=True)) == [ticket.number]
+        assert Message.objects.count() == 1
+        message_ingest(tenant=seat_a.tenant, inbound=whatsapp("New question", "wamid.8"))
+        newest = Ticket.objects.order_by("-id").values_list("number", flat=True).first()
+        assert newest == ticket.number + 1

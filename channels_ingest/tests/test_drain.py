@@ -11,11 +11,18 @@ from django.core.cache import cache
 from django.db import connection, connections
 from django.utils import timezone
 
-from channels_ingest.drain import ARMED_KEY, drain_wake, events_claim, events_drain
+from channels_ingest.drain import (
+    ARMED_KEY,
+    drain_wake,
+    events_claim,
+    events_drain,
+    events_process,
+)
 from channels_ingest.models import Channel, EventState, InboundEvent
 from channels_ingest.services import event_receive, events_due
 from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
+from inbox.inbound import InboundMessage
 from inbox.models import Message
 from tests.factories import ChannelFactory, TenantFactory
 
@@ -71,6 +78,43 @@ def test_a_drain_processes_every_due_event_once_and_disarms() -> None:
     assert events_drain(batch=3) == 0
     with tenant_scope(tenant):
         assert Message.objects.filter(channel_id=channel.pk).count() == 7
+
+
+@pytest.mark.django_db
+def test_one_broken_event_in_a_batch_leaves_the_others_stored(monkeypatch) -> None:
+    from channels_ingest import services
+
+    tenant, _, ids = _setup("batch", 3)
+    real = services.message_ingest
+
+    def flaky(*, tenant: Tenant, inbound: InboundMessage) -> Message | None:
+        if inbound.external_id == "batch-1":
+            raise RuntimeError("lost the connection")
+        return real(tenant=tenant, inbound=inbound)
+
+    monkeypatch.setattr(services, "message_ingest", flaky)
+    assert events_process([(tenant.pk, pk) for pk in ids]) == 3
+    with tenant_scope(tenant):
+        rows = InboundEvent.objects.filter(pk__in=ids).order_by("id")
+        assert [(e.state, e.attempts) for e in rows] == [
+            (EventState.DONE, 1),
+            (EventState.RETRY, 1),
+            (EventState.DONE, 1),
+        ]
+        assert [e.last_error for e in rows] == ["", "RuntimeError: lost the connection", ""]
+        assert rows[0].processed_at is not None and rows[1].processed_at is None
+        assert rows[1].next_attempt_at > timezone.now() + timedelta(seconds=25)
+        assert sorted(Message.objects.values_list("external_id", flat=True)) == [
+            "batch-0",
+            "batch-2",
+        ]
+    # Events of another tenant handed in with them are processed in that tenant.
+    other, other_channel, other_ids = _setup("batch-other", 1)
+    assert events_process([(other.pk, other_ids[0]), (tenant.pk, ids[1])]) == 2
+    with tenant_scope(other):
+        assert Message.objects.filter(channel_id=other_channel.pk).count() == 1
+    with tenant_scope(tenant):
+        assert InboundEvent.objects.get(pk=ids[1]).state == EventState.RETRY  # not due yet
 
 
 @pytest.mark.django_db
