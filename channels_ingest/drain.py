@@ -126,11 +126,11 @@ def events_process(
     by_tenant: dict[int, list[int]] = {}
     for tenant_id, event_id in pairs:
         by_tenant.setdefault(tenant_id, []).append(event_id)
-    with routing_config_memo(), channel_memo(), events_held():
+    with routing_config_memo(), channel_memo():
         for tenant_id, event_ids in by_tenant.items():
             tenant = tenants.get(tenant_id)
             if tenant is None:
                 tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
-            with tenant_scope(tenant):
+            with tenant_scope(tenant), events_held():  # subscribers run in the tenant too
                 events_process_locked(event_ids)
     return len(pairs)

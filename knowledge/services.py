@@ -259,7 +259,6 @@ def search_click_record(*, search_id: int, article: Article, visitor_key: str) -
     return updated == 1
 
 
-@transaction.atomic
 def search_contact_record(
     *,
     ticket_id: int,
@@ -287,22 +286,22 @@ def search_contact_record(
     )
     found = list(logs.order_by("created_at"))
     if not found:
-        return []
-    now = timezone.now()
-    SearchLog.objects.filter(pk__in=[log.pk for log in found]).update(
-        contacted_at=now, ticket_id=ticket_id
-    )
-    event_publish(
-        tenant_id=found[0].tenant_id,
-        name="kb.searches_attached",
-        payload={
-            "ticket_id": ticket_id,
-            "customer_id": customer_id,
-            "terms": [log.query for log in found],
-            "failed_terms": [log.query for log in found if log.failed],
-            "search_ids": [log.pk for log in found],
-        },
-    )
+        return []  # most contacts searched nothing: one query, no transaction
+    with transaction.atomic():
+        SearchLog.objects.filter(pk__in=[log.pk for log in found]).update(
+            contacted_at=timezone.now(), ticket_id=ticket_id
+        )
+        event_publish(
+            tenant_id=found[0].tenant_id,
+            name="kb.searches_attached",
+            payload={
+                "ticket_id": ticket_id,
+                "customer_id": customer_id,
+                "terms": [log.query for log in found],
+                "failed_terms": [log.query for log in found if log.failed],
+                "search_ids": [log.pk for log in found],
+            },
+        )
     return found
 
 
