@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field
 from django.utils import timezone
 
@@ -138,8 +138,9 @@ def _insert_new(event: InboundEvent) -> bool:
     """Insert ``event`` unless its (tenant, channel, purpose, provider id) exists; True and
     ``event.pk`` set if it was new. A prepared statement on PostgreSQL."""
     sql, fields = _insert_statement()
-    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy look-up per field
+    params = [f.get_db_prep_save(getattr(event, f.attname), db) for f in fields]
+    with prepared_cursor() if db.vendor == "postgresql" else db.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

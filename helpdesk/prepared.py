@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
@@ -42,18 +42,19 @@ class _PreparedDebug(CursorDebugWrapper):
 
 def prepared_cursor() -> CursorWrapper:
     """A cursor whose statements are planned once per connection, with a generic plan."""
-    connection.ensure_connection()
-    pg = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's wrapper itself, not the proxy
+    db.ensure_connection()
+    pg = db.connection
     if pg.prepare_threshold is None:
         pg.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             # Only prepared statements (ours) follow this. They look rows up by key, so the
             # generic plan is as good as a custom one and is not planned again per call.
             cursor.execute("SET plan_cache_mode = force_generic_plan")
     raw = _Prepared(pg)
-    if connection.queries_logged:
-        return _PreparedDebug(raw, connection)
-    return CursorWrapper(raw, connection)
+    if db.queries_logged:
+        return _PreparedDebug(raw, db)
+    return CursorWrapper(raw, db)
 
 
 def model_from_row(model: type[M], row: Sequence[Any]) -> M:
@@ -88,7 +89,8 @@ def model_insert(instance: models.Model) -> None:
         instance.save(force_insert=True)
         return
     sql, fields = _insert_statement(type(instance))
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy look-up per field
+    params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -125,6 +125,10 @@ def main() -> int:
         f"PostgreSQL and Redis not counted): at most {2000 / per_message:.0f} messages/s "
         "on 2 idle cores"
     )
+    print(
+        f"the load client spent {acks.client_cpu_s / args.messages * 1000:.2f} ms of CPU per "
+        "request on the same cores"
+    )
     print(h.host_load())
     return 0 if done == args.messages else 1
 

@@ -219,6 +219,7 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    client_cpu_s: float = 0.0  # what this load client itself spent, on the same cores
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -307,7 +308,10 @@ async def _load(
 def load(
     port: int, items: Sequence[Signed], *, rate: float | None = None, connections: int = 32
 ) -> LoadResult:
-    return asyncio.run(_load(port, items, rate, connections))
+    started = time.process_time()
+    result = asyncio.run(_load(port, items, rate, connections))
+    result.client_cpu_s = time.process_time() - started
+    return result
 
 
 def group_cpu_seconds(process: subprocess.Popen[bytes]) -> float:

@@ -35,6 +35,9 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 VOICEMAIL_GREETING = "Thanks for calling. Please leave a message after the tone."
 VOICEMAIL_MAX_SECONDS = 120
 
+# The same bytes for every acknowledged message: rendered once.
+_EMPTY_MESSAGING_RESPONSE = str(MessagingResponse())
+
 
 class TwilioAdapter(Adapter):
     provider = "twilio"
@@ -126,7 +129,7 @@ class TwilioAdapter(Adapter):
             goodbye.say("Thank you. We will get back to you soon. Goodbye.")
             goodbye.hangup()
             return _twiml(str(goodbye))
-        return _twiml(str(MessagingResponse()))
+        return _twiml(_EMPTY_MESSAGING_RESPONSE)
 
     def normalize(
         self, channel: ChannelContext, purpose: str, body: bytes, headers: Mapping[str, str]
