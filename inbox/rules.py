@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from helpdesk.events import event_publish
 from helpdesk.models import Membership
+from helpdesk.prepared import prepared_cursor
 from inbox.assignment import (
     ASSIGNED_FIELDS,
     assignment_summary,
@@ -264,13 +265,14 @@ def _ticket_write(
         if trace is not None:
             trace.save(force_insert=True)
         return
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy look-up per field
     by_name = {f.name: f for f in Ticket._meta.concrete_fields}
     columns = [by_name[name] for name in fields]
     params: dict[str, Any] = {"tenant": ticket.tenant_id, "ticket": ticket.pk}
     sets = []
     for n, f in enumerate(columns):
         sets.append(f'"{f.column}" = %(c{n})s')
-        params[f"c{n}"] = f.get_db_prep_save(getattr(ticket, f.attname), connection)
+        params[f"c{n}"] = f.get_db_prep_save(getattr(ticket, f.attname), db)
     ctes = []
     if tags:
         ctes.append(_tags_ctes())
@@ -282,13 +284,15 @@ def _ticket_write(
         table = RoutingTrace._meta.db_table
         ctes.append(f'trace AS (INSERT INTO "{table}" ({names}) VALUES ({values}))')  # noqa: S608
         for n, f in enumerate(trace_fields):
-            params[f"t{n}"] = f.get_db_prep_save(getattr(trace, f.attname), connection)
+            params[f"t{n}"] = f.get_db_prep_save(getattr(trace, f.attname), db)
     with_ = f"WITH {', '.join(ctes)} " if ctes else ""
     sql = (
         f'{with_}UPDATE "{Ticket._meta.db_table}" SET {", ".join(sets)} '  # noqa: S608
         "WHERE id = %(ticket)s AND tenant_id = %(tenant)s"
     )
-    with connection.cursor() as cursor:
+    # Prepared: the few shapes this takes (which columns, with or without trace and tags)
+    # are planned once per connection.
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)  # names come from the models; the row is the tenant's
 
 
