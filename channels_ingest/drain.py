@@ -132,5 +132,5 @@ def events_process(
             if tenant is None:
                 tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
             with tenant_scope(tenant), events_held():  # subscribers run in the tenant too
-                events_process_locked(event_ids)
+                events_process_locked(event_ids, leased=True)
     return len(pairs)

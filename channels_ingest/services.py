@@ -160,18 +160,20 @@ def event_process(*, event_id: int) -> str:
     return events_process_locked([event_id]).get(event_id, "skipped")
 
 
-def events_process_locked(event_ids: Sequence[int]) -> dict[int, str]:
+def events_process_locked(event_ids: Sequence[int], *, leased: bool = False) -> dict[int, str]:
     """Process the active tenant's ``event_ids`` in one transaction; their final states.
 
-    The events are locked in one statement (ones done already or held by another worker are
-    skipped and left out of the answer), each runs in a savepoint of its own, so one bad
-    event never undoes another, and their new states are written in one statement.
+    The events are locked in one statement (ones done already are left out of the answer),
+    each runs in a savepoint of its own, so one bad event never undoes another, and their new
+    states are written in one statement. An event another worker holds is skipped, unless the
+    caller ``leased`` the events: then a row lock is someone's passing claim scan (which can
+    touch rows it does not take) and is waited for, so a claimed event is never left behind.
     """
     with transaction.atomic():
         events = list(
             # Lock the event rows alone: locking their channel too would make every other
             # worker skip (and leave to the sweeper) events of the same channel meanwhile.
-            InboundEvent.objects.select_for_update(skip_locked=True)
+            InboundEvent.objects.select_for_update(skip_locked=not leased)
             .filter(pk__in=list(event_ids), state__in=[EventState.PENDING, EventState.RETRY])
             .order_by("id")
         )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from channels_ingest.drain import (
@@ -218,3 +218,33 @@ def test_the_sweeper_hands_out_leftovers_one_task_per_batch(monkeypatch) -> None
     assert tasks.inbound_events_process(sent[0]) == 50  # again: nothing changes
     with tenant_scope(tenant):
         assert Message.objects.filter(channel_id=channel.pk).count() == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claimed_batch_waits_out_a_passing_row_lock_instead_of_leaving_events_behind() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    tenant, _, ids = _setup("passing", 3)
+    claimed = events_claim(limit=3)
+    locked, release = threading.Event(), threading.Event()
+
+    def scanner() -> None:
+        # What another drain's claim scan can do: lock a row it then does not take.
+        try:
+            with transaction.atomic():
+                list(InboundEvent.objects.unscoped().select_for_update().filter(pk=ids[1]))
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=scanner)
+    thread.start()
+    assert locked.wait(10)
+    threading.Timer(0.3, release.set).start()
+    assert events_process(claimed) == 3
+    thread.join(10)
+    with tenant_scope(tenant):
+        states = list(InboundEvent.objects.filter(pk__in=ids).values_list("state", flat=True))
+        assert states == [EventState.DONE] * 3
+        assert Message.objects.count() == 3
