@@ -34,6 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 from email.utils import parseaddr
 from enum import StrEnum
+from functools import cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType
@@ -583,10 +584,33 @@ def _is_fax(text: str, start: int) -> bool:
     return bool(_FAX_LABEL.search(text, max(line_start, start - 40), start))
 
 
+@cache
+def _fewest_digits(region: str | None) -> int:
+    """The fewest digits of any number a ``VALID`` match can be: one written with its
+    country code (of any region), or a national number of ``region``."""
+    lengths = []
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+        for name in regions:
+            meta = (
+                phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code)
+                if name == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+                else phonenumbers.PhoneMetadata.metadata_for_region(name)
+            )
+            general = meta.general_desc if meta is not None else None
+            if general is not None and general.possible_length:
+                shortest = min(general.possible_length)
+                lengths.append(len(str(code)) + shortest)
+                if name == region:
+                    lengths.append(shortest)
+    return min(lengths)
+
+
 def _phone_hints(
     text: str, default_region: str | None, taken: list[tuple[int, int, str]]
 ) -> list[tuple[int, int, str]]:
     region = default_region.upper() if default_region else None
+    if sum(char.isdigit() for char in text) < _fewest_digits(region):
+        return []  # too few digits for any number: most messages, without the matcher's cost
     matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
     found = []
     for match in matcher:

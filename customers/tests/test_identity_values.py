@@ -759,3 +759,15 @@ def test_extract_contact_hints_does_not_cut_a_value_at_the_limit():
 def test_extract_contact_hints_is_bounded_on_hostile_input():
     hostile = "1" * 100_000 + "a" * 100_000 + "@" * 100_000
     assert extract_contact_hints(hostile, default_region="DE") == []
+
+
+def test_extract_contact_hints_finds_the_shortest_numbers_the_digit_floor_allows():
+    # Niue numbers have four digits: with the country code, or national in Niue.
+    assert extract_contact_hints("ring +683 4002", default_region="US") == [
+        (IdentityKind.PHONE, "+6834002")
+    ]
+    assert extract_contact_hints("ring 4002", default_region="NU") == [
+        (IdentityKind.PHONE, "+6834002")
+    ]
+    # Five digits are no number outside Niue: the text is not scanned at all.
+    assert extract_contact_hints("Order 40021", default_region="US") == []
