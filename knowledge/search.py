@@ -8,6 +8,7 @@ query's terms the article contains, and ``hybrid = w * cosine + (1 - w) * lexica
 
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -154,17 +155,29 @@ def article_search(
         rows = _rows([pk for pk, _ in raw] + list(cosine), locale, published_only)
     best_raw = raw[0][1] if raw else 1.0
     lexical_rel = {pk: (score / best_raw if best_raw > 0 else 0.0) for pk, score in raw}
-    scored: list[tuple[float, int]] = []
-    for pk, row in rows.items():
-        coverage = _coverage(terms, row.title, row.body_text, corpus)
-        lexical = coverage * (0.5 + 0.5 * lexical_rel.get(pk, 0.0)) if pk in lexical_rel else 0.0
+
+    def score_of(pk: int, coverage: float) -> float:
+        lexical = coverage * (0.5 + 0.5 * lexical_rel[pk]) if pk in lexical_rel else 0.0
         if pk in embedded:  # articles whose embedding is not computed yet rank lexically
             semantic = max(cosine.get(pk, 0.0), 0.0)
-            score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
-        else:
-            score = lexical
+            return SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        return lexical
+
+    # Coverage (reading each body) only for candidates that can still make the first
+    # ``limit``: a score is at most its value at full coverage.
+    bounds = sorted(((score_of(pk, 1.0), pk) for pk in rows), key=lambda b: (-b[0], b[1]))
+    scored: list[tuple[float, int]] = []
+    best: list[float] = []  # min-heap of the ``limit`` best scores so far
+    for bound, pk in bounds:
+        if len(best) == limit and bound < best[0]:
+            break
+        score = score_of(pk, _coverage(terms, rows[pk].title, rows[pk].body_text, corpus))
         if score > 0:
             scored.append((score, pk))
+            if len(best) < limit:
+                heapq.heappush(best, score)
+            elif score > best[0]:
+                heapq.heapreplace(best, score)
     scored.sort(key=lambda item: (-item[0], item[1]))
     hits = [
         SearchHit(
