@@ -92,12 +92,12 @@ q AS MATERIALIZED (
     FROM words
 ),
 rare_pairs AS MATERIALIZED (
-    SELECT a.id, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
+    SELECT a.id, a.title, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
     FROM knowledge_article a
     WHERE {a} AND %(tiered)s AND a.search_vector @@ (SELECT rare_pair_q FROM q)
 ),
 pairs AS MATERIALIZED (
-    SELECT a.id, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
+    SELECT a.id, a.title, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
     FROM knowledge_article a
     WHERE {a} AND %(tiered)s AND (SELECT some_common FROM q)
       AND (SELECT count(*) FROM rare_pairs) < {fts_limit}
@@ -109,12 +109,12 @@ tier AS MATERIALIZED (
                 ELSE 3 END AS tier
 ),
 singles AS MATERIALIZED (
-    SELECT a.id, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
+    SELECT a.id, a.title, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
     FROM knowledge_article a
     WHERE {a} AND (SELECT tier FROM tier) = 3 AND a.search_vector @@ (SELECT match_q FROM q)
 ),
 fts AS MATERIALIZED (
-    SELECT id, rank FROM (
+    SELECT id, title, rank FROM (
         SELECT * FROM rare_pairs WHERE (SELECT tier FROM tier) = 1
         UNION ALL
         SELECT * FROM pairs WHERE (SELECT tier FROM tier) = 2
@@ -125,7 +125,7 @@ fts AS MATERIALIZED (
     LIMIT {fts_limit}
 ),
 trgm AS (
-    SELECT a.id FROM knowledge_article a
+    SELECT a.id, a.title FROM knowledge_article a
     WHERE {a} AND %(fuzzy)s AND EXISTS (SELECT FROM words)
       AND ((SELECT tier FROM tier) = 3 AND NOT (SELECT bool_and(common) FROM words)
                AND (SELECT count(*) FROM fts) < {fts_limit}
@@ -136,12 +136,12 @@ trgm AS (
     LIMIT {trgm_limit}
 ),
 ranked AS (
-    SELECT a.id, coalesce(fts.rank, 0) + %(trgm_weight)s * word_similarity(%(text)s, a.title)
+    SELECT c.id, coalesce(fts.rank, 0) + %(trgm_weight)s * word_similarity(%(text)s, c.title)
            AS raw
-    FROM (SELECT id FROM fts UNION SELECT id FROM trgm) c
-    JOIN knowledge_article a ON a.id = c.id
+    FROM (SELECT id, title FROM fts UNION ALL
+          SELECT id, title FROM trgm WHERE id NOT IN (SELECT id FROM fts)) c
     LEFT JOIN fts ON fts.id = c.id
-    ORDER BY raw DESC, a.id
+    ORDER BY raw DESC, c.id
     LIMIT %(limit)s
 )
 SELECT a.id, r.raw, a.title, a.body_text, a.locale, a.slug
