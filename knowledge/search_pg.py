@@ -1,17 +1,31 @@
-"""PostgreSQL lexical search: the stored weighted tsvector (title A, body B) and pg_trgm.
+"""PostgreSQL lexical search in one statement: the stored weighted tsvector (title A, body B)
+and pg_trgm.
 
-Candidates are articles matching the query's selective words (full text), or whose title is
-similar to the query by trigram word similarity (typo tolerance; searched only when a query
-word is unknown to the tenant's articles or full text found fewer than ``FTS_CANDIDATES``).
-Words found in more than a tenth of the articles still count in the rank but do not select
-candidates alone, so a query with "card" over 10,000 banking articles ranks a few hundred rows,
-not five thousand.
+The statement stems the query (``to_tsvector('english')``) and ranks a bounded set of
+full-text candidates with ``ts_rank``: the articles holding two of the query's rarer words if
+there are at least ``FTS_CANDIDATES`` of them, else those holding two query words one of which
+is rare if there are enough, else those holding any rare word. Words found in more than a
+tenth of the articles ("common") still count in the rank but do not select candidates alone.
+So a long question over 10,000 banking articles ranks a few hundred rows, not thousands; a
+knowledge base of at most ``RANK_ALL_MAX`` articles ranks every match.
+
+Titles similar to the query by trigram word similarity (typo tolerance) join the candidates
+when a rare query word is unknown to the tenant's articles, or when the rare words found fewer
+than ``FTS_CANDIDATES``. Queries of more than ``TRIGRAM_MAX_WORDS`` words skip this: a title
+within word similarity 0.6 of a long question shares most of its words, and full text finds it.
+
+The rows of the best candidates, and of any extra ids asked for (semantic candidates), come
+back with the ranking, so a search costs one round trip.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -23,104 +37,186 @@ _LOCALE = re.compile(LOCALE_PATTERN)
 TRIGRAM_WEIGHT = 0.3
 FTS_CANDIDATES = 100
 TRIGRAM_CANDIDATES = 30
+TRIGRAM_MAX_WORDS = 8
 COMMON_SHARE = 0.1  # a lexeme in more than this share of articles is "common"
 COMMON_MIN_DOCS = 50  # ... and in more than this many (small knowledge bases skip the split)
 STATS_TTL_SECONDS = 300.0
+RANK_ALL_MAX = 1000
 
-_stats: dict[tuple[int, bool, str], tuple[float, int, dict[str, int], frozenset[str] | None]] = {}
+SqlParam = str | int | float | bool | list[str] | list[int]
 
-# Full-text candidates and title-trigram candidates (typos).
-_SQL = """
-WITH fts AS (
-    SELECT a.id, ts_rank(a.search_vector, to_tsquery('simple', %(rank_q)s), 1) AS rank
+# The statement's parameters in order, with their types.
+_PARAMS = (
+    ("text", "text"),
+    ("common", "text[]"),
+    ("tiered", "boolean"),
+    ("fuzzy", "boolean"),
+    ("trgm_weight", "float8"),
+    ("tenant", "bigint"),
+    ("locale", "text"),
+    ("limit", "integer"),
+    ("extra", "bigint[]"),
+)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+_stats: dict[tuple[int, bool, str], tuple[float, int, list[str]]] = {}
+# Names of the statements prepared on each database connection (a session keeps them).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+# Query values reach the plan as parameters of one-row CTEs, never as constants: PostgreSQL
+# then plans without estimating ``@@`` and ``<%`` on the column statistics (costlier than
+# running them) and always reads candidates through the GIN indexes. ``{a}``/``{u}`` are the
+# tenant, status and locale conditions on the aliases a and u.
+_SQL = r"""
+WITH words AS MATERIALIZED (
+    SELECT l AS lexeme, l = ANY(%(common)s::text[]) AS common,
+           '''' || replace(replace(l, '\', '\\'), '''', '\''') || '''' AS quoted
+    FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) l
+),
+q AS MATERIALIZED (
+    SELECT to_tsquery('simple', string_agg(quoted, ' | ')) AS rank_q,
+           CASE WHEN bool_and(common) THEN to_tsquery('simple', string_agg(quoted, ' & '))
+                ELSE to_tsquery('simple', string_agg(quoted, ' | ') FILTER (WHERE NOT common))
+           END AS match_q,
+           bool_or(common) AS some_common,
+           (SELECT to_tsquery('simple', string_agg(w1.quoted || ' & (' || rest || ')', ' | '))
+            FROM words w1, LATERAL (SELECT string_agg(w2.quoted, ' | ') AS rest FROM words w2
+                                    WHERE w2.lexeme > w1.lexeme AND NOT w2.common) r
+            WHERE NOT w1.common AND rest IS NOT NULL) AS rare_pair_q,
+           (SELECT to_tsquery('simple', string_agg(w1.quoted || ' & (' || rest || ')', ' | '))
+            FROM words w1, LATERAL (SELECT string_agg(w2.quoted, ' | ') AS rest FROM words w2
+                                    WHERE w2.lexeme > w1.lexeme
+                                      AND NOT (w1.common AND w2.common)) r
+            WHERE rest IS NOT NULL) AS pair_q,
+           %(text)s::text AS text
+    FROM words
+),
+rare_pairs AS MATERIALIZED (
+    SELECT a.id, a.title, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
     FROM knowledge_article a
-    WHERE a.tenant_id = %(tenant)s {filters}
-      AND a.search_vector @@ to_tsquery('simple', %(match_q)s)
-    ORDER BY rank DESC, a.id
+    WHERE {a} AND %(tiered)s AND a.search_vector @@ (SELECT rare_pair_q FROM q)
+),
+pairs AS MATERIALIZED (
+    SELECT a.id, a.title, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
+    FROM knowledge_article a
+    WHERE {a} AND %(tiered)s AND (SELECT some_common FROM q)
+      AND (SELECT count(*) FROM rare_pairs) < {fts_limit}
+      AND a.search_vector @@ (SELECT pair_q FROM q)
+),
+tier AS MATERIALIZED (
+    SELECT CASE WHEN (SELECT count(*) FROM rare_pairs) >= {fts_limit} THEN 1
+                WHEN (SELECT count(*) FROM pairs) >= {fts_limit} THEN 2
+                ELSE 3 END AS tier
+),
+singles AS MATERIALIZED (
+    SELECT a.id, a.title, ts_rank(a.search_vector, (SELECT rank_q FROM q), 1) AS rank
+    FROM knowledge_article a
+    WHERE {a} AND (SELECT tier FROM tier) = 3 AND a.search_vector @@ (SELECT match_q FROM q)
+),
+fts AS MATERIALIZED (
+    SELECT id, title, rank FROM (
+        SELECT * FROM rare_pairs WHERE (SELECT tier FROM tier) = 1
+        UNION ALL
+        SELECT * FROM pairs WHERE (SELECT tier FROM tier) = 2
+        UNION ALL
+        SELECT * FROM singles
+    ) pool
+    ORDER BY rank DESC, id
     LIMIT {fts_limit}
 ),
 trgm AS (
-    SELECT a.id FROM knowledge_article a
-    WHERE a.tenant_id = %(tenant)s {filters} AND %(text)s <%% a.title
+    SELECT a.id, a.title FROM knowledge_article a
+    WHERE {a} AND %(fuzzy)s AND EXISTS (SELECT FROM words)
+      AND ((SELECT tier FROM tier) = 3 AND NOT (SELECT bool_and(common) FROM words)
+               AND (SELECT count(*) FROM fts) < {fts_limit}
+           OR EXISTS (SELECT FROM words w WHERE NOT w.common AND (
+               SELECT true FROM knowledge_article u
+               WHERE {u} AND u.search_vector @@ to_tsquery('simple', w.quoted) LIMIT 1) IS NULL))
+      AND (SELECT text FROM q) <%% a.title
     LIMIT {trgm_limit}
+),
+ranked AS (
+    SELECT c.id, coalesce(fts.rank, 0) + %(trgm_weight)s * word_similarity(%(text)s, c.title)
+           AS raw
+    FROM (SELECT id, title FROM fts UNION ALL
+          SELECT id, title FROM trgm WHERE id NOT IN (SELECT id FROM fts)) c
+    LEFT JOIN fts ON fts.id = c.id
+    ORDER BY raw DESC, c.id
+    LIMIT %(limit)s
 )
-SELECT a.id, coalesce(fts.rank, 0) + %(trgm_weight)s * word_similarity(%(text)s, a.title)
-FROM (SELECT id FROM fts UNION SELECT id FROM trgm) c
-JOIN knowledge_article a ON a.id = c.id
-LEFT JOIN fts ON fts.id = c.id
-ORDER BY 2 DESC, a.id
-LIMIT %(limit)s
-"""
-
-# Full-text candidates alone, with how many there were. Planning the trigram part costs more
-# than running it would (PostgreSQL estimates ``<%`` by evaluating it over the column's
-# statistics), so it is left out of the query when it is not needed.
-_SQL_FTS_ONLY = """
-WITH fts AS (
-    SELECT a.id, ts_rank(a.search_vector, to_tsquery('simple', %(rank_q)s), 1) AS rank
-    FROM knowledge_article a
-    WHERE a.tenant_id = %(tenant)s {filters}
-      AND a.search_vector @@ to_tsquery('simple', %(match_q)s)
-    ORDER BY rank DESC, a.id
-    LIMIT {fts_limit}
-)
-SELECT a.id, fts.rank + %(trgm_weight)s * word_similarity(%(text)s, a.title),
-       (SELECT count(*) FROM fts)
-FROM fts JOIN knowledge_article a ON a.id = fts.id
-ORDER BY 2 DESC, a.id
-LIMIT %(limit)s
+SELECT a.id, r.raw, a.title, a.body_text, a.locale, a.slug
+FROM (
+    SELECT id, raw FROM ranked
+    UNION ALL
+    SELECT id, NULL FROM unnest(%(extra)s::bigint[]) e(id)
+    WHERE id NOT IN (SELECT id FROM ranked)
+) r
+JOIN knowledge_article a ON a.id = r.id
+WHERE {a}
+ORDER BY r.raw DESC NULLS LAST, a.id
 """
 
 
-def _filters(published_only: bool, locale: str) -> str:
-    filters = ""
+@dataclass(frozen=True)
+class PgCandidate:
+    id: int
+    raw: float | None  # None: asked for as an extra id, not a lexical match
+    title: str
+    body_text: str
+    locale: str
+    slug: str
+
+
+def _conditions(alias: str, published_only: bool, locale: str) -> str:
+    sql = f"{alias}.tenant_id = %(tenant)s"
     if published_only:
-        filters += " AND a.status = 'published'"
+        sql += f" AND {alias}.status = 'published'"
     if locale:
-        filters += " AND a.locale = %(locale)s"
-    return filters
+        sql += f" AND {alias}.locale = %(locale)s"
+    return sql
 
 
-def _document_frequencies(
-    tenant_id: int, published_only: bool, locale: str
-) -> tuple[int, dict[str, int], frozenset[str] | None]:
-    """(article count, common lexeme -> articles containing it, every lexeme or None when
-    not collected), cached for a few minutes. A lexeme new since then only costs the
-    trigram search a typo would."""
+def _statement(published_only: bool, locale: str) -> str:
+    return _SQL.format(
+        a=_conditions("a", published_only, locale),
+        u=_conditions("u", published_only, locale),
+        fts_limit=FTS_CANDIDATES,
+        trgm_limit=TRIGRAM_CANDIDATES,
+    )
+
+
+def _stats_get(tenant_id: int, published_only: bool, locale: str) -> tuple[int, list[str]]:
+    """(article count, the lexemes in more than ``COMMON_SHARE`` of them: none in a small
+    knowledge base), cached for a few minutes. A word that became common since only costs a
+    larger candidate set."""
     key = (tenant_id, published_only, locale)
     cached = _stats.get(key)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_SECONDS:
-        return cached[1], cached[2], cached[3]
+        return cached[1], cached[2]
     if locale and not _LOCALE.fullmatch(locale):
-        return 0, {}, None
+        return 0, []
     # ts_stat takes the query as text: only an int and a checked locale are spliced in.
-    where = f"a.tenant_id = {int(tenant_id)}" + _filters(published_only, "")
+    where = f"a.tenant_id = {int(tenant_id)}"
+    if published_only:
+        where += " AND a.status = 'published'"
     if locale:
         where += f" AND a.locale = '{locale}'"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM knowledge_article a WHERE {where}")  # noqa: S608
         row = cursor.fetchone()
         count = int(row[0]) if row else 0
-        frequencies: dict[str, int] = {}
-        vocabulary = None
+        common: list[str] = []
         if count > COMMON_MIN_DOCS:
             cursor.execute(
-                "SELECT word, ndoc FROM ts_stat(%s)",
-                [f"SELECT a.search_vector FROM knowledge_article a WHERE {where}"],  # noqa: S608
+                "SELECT word FROM ts_stat(%s) WHERE ndoc > %s ORDER BY word",
+                [
+                    f"SELECT a.search_vector FROM knowledge_article a WHERE {where}",  # noqa: S608
+                    max(COMMON_MIN_DOCS, int(count * COMMON_SHARE)),
+                ],
             )
-            common = max(COMMON_MIN_DOCS, int(count * COMMON_SHARE))
-            found = cursor.fetchall()
-            frequencies = {word: int(ndoc) for word, ndoc in found if ndoc > common}
-            vocabulary = frozenset(word for word, _ in found)
-    _stats[key] = (time.monotonic(), count, frequencies, vocabulary)
-    return count, frequencies, vocabulary
-
-
-def _lexemes(text: str) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tsvector_to_array(to_tsvector('english', %s))", [text])
-        row = cursor.fetchone()
-    return [lexeme for lexeme in (row[0] if row else []) if lexeme.isalnum()]
+            common = [word for (word,) in cursor.fetchall()]
+    _stats[key] = (time.monotonic(), count, common)
+    return count, common
 
 
 def pg_search(
@@ -130,44 +226,72 @@ def pg_search(
     locale: str | None,
     published_only: bool,
     limit: int,
-) -> list[tuple[int, float]]:
-    """(article id, raw score) best first. ``words`` hold letters and digits only."""
+    extra_ids: list[int] | None = None,
+) -> list[PgCandidate]:
+    """The best lexical candidates, best first (``raw`` descending), then the rows of
+    ``extra_ids`` that are not among them; all within the tenant and filters.
+    ``words`` hold letters and digits only."""
     content = [w for w in words if w not in STOPWORDS] or words
-    if not content:
+    if not content and not extra_ids:
         return []
-    text = " ".join(content)
-    lexemes = _lexemes(text)
-    if not lexemes:
-        return []
-    _, common, vocabulary = _document_frequencies(tenant_id, published_only, locale or "")
-    selective = [lexeme for lexeme in lexemes if lexeme not in common]
-    rank_q = " | ".join(f"'{lexeme}'" for lexeme in lexemes)
-    if selective:
-        match_q = " | ".join(f"'{lexeme}'" for lexeme in selective)
-    else:  # every word is common: candidates must hold them all
-        match_q = " & ".join(f"'{lexeme}'" for lexeme in lexemes)
-    params: dict[str, str | int | float] = {
-        "rank_q": rank_q,
-        "match_q": match_q,
+    sql, params = _search(
+        tenant_id=tenant_id,
+        text=" ".join(content),
+        locale=locale or "",
+        published_only=published_only,
+        limit=limit,
+        extra_ids=extra_ids or [],
+    )
+    with connection.cursor() as cursor:
+        name = _prepare(cursor, sql)
+        placeholders = ", ".join(["%s"] * len(_PARAMS))
+        cursor.execute(f"EXECUTE {name} ({placeholders})", [params[p] for p, _ in _PARAMS])
+        return [
+            PgCandidate(int(pk), None if raw is None else float(raw), title, body, loc, slug)
+            for pk, raw, title, body, loc, slug in cursor.fetchall()
+        ]
+
+
+def _search(
+    *,
+    tenant_id: int,
+    text: str,
+    locale: str,
+    published_only: bool,
+    limit: int,
+    extra_ids: list[int],
+) -> tuple[str, dict[str, SqlParam]]:
+    """The search statement and its parameters (``text``: the query's content words)."""
+    count, common = _stats_get(tenant_id, published_only, locale)
+    params: dict[str, SqlParam] = {
         "text": text,
+        "common": common,
+        "tiered": count > RANK_ALL_MAX,
+        "fuzzy": len(text.split()) <= TRIGRAM_MAX_WORDS,
         "trgm_weight": TRIGRAM_WEIGHT,
         "tenant": tenant_id,
-        "locale": locale or "",
+        "locale": locale,
         "limit": limit,
+        "extra": extra_ids,
     }
-    filters = _filters(published_only, locale or "")
-    # Title trigrams (typo tolerance) are searched when a word is unknown to the articles or
-    # full text found fewer than FTS_CANDIDATES; otherwise they are the slowest step.
-    fuzzy = vocabulary is None or not vocabulary.issuperset(lexemes)
-    with connection.cursor() as cursor:
-        if not fuzzy:
-            cursor.execute(_SQL_FTS_ONLY.format(filters=filters, fts_limit=FTS_CANDIDATES), params)
-            rows = cursor.fetchall()
-            if rows and rows[0][2] >= FTS_CANDIDATES:
-                return [(int(pk), float(score)) for pk, score, _ in rows]
-        sql = _SQL.format(filters=filters, fts_limit=FTS_CANDIDATES, trgm_limit=TRIGRAM_CANDIDATES)
-        cursor.execute(sql, params)
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+    return _statement(published_only, locale), params
+
+
+def _prepare(cursor: Any, sql: str) -> str:
+    """The name of ``sql`` prepared on this connection, preparing it on first use.
+
+    Parsing and planning the statement cost about as much as running it; a prepared one is
+    parsed once per connection and, after a few runs, planned once (a generic plan: the
+    query's values reach the plan as parameters anyway)."""
+    name = "knowledge_search_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
+    names = _prepared.setdefault(connection.connection, set())
+    if name not in names:
+        order = [p for p, _ in _PARAMS]
+        body = _PLACEHOLDER.sub(lambda m: f"${order.index(m.group(1)) + 1}", sql)
+        types = ", ".join(t for _, t in _PARAMS)
+        cursor.execute(f"PREPARE {name} ({types}) AS {body.replace('%%', '%')}")
+        names.add(name)
+    return name
 
 
 def pg_stats_clear() -> None:

@@ -154,6 +154,21 @@ def word_set(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
+def has_word(lowered: str, word: str) -> bool:
+    """Whether ``word`` (letters and digits) is in ``word_set`` of the lower-cased ``lowered``,
+    found without splitting the text: an occurrence counts when no letter or digit touches it."""
+    end = len(lowered)
+    start = lowered.find(word)
+    while start >= 0:
+        after = start + len(word)
+        if (start == 0 or not lowered[start - 1].isalnum()) and (
+            after == end or not lowered[after].isalnum()
+        ):
+            return True
+        start = lowered.find(word, start + 1)
+    return False
+
+
 def query_terms(query: str) -> list[str]:
     """Distinct search terms of a normalized query, capped."""
     seen: dict[str, None] = {}

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpdesk.tenancy import tenant_scope
+from knowledge import search_pg
 from knowledge.models import Article, SearchLog
 from knowledge.search import article_search
 from knowledge.semantic import semantic_available
@@ -158,3 +161,37 @@ def test_suggestions_for_ticket_text_carry_links(seat_a: Seat, kb: dict[str, int
 def test_search_never_crosses_tenants(seat_a: Seat, seat_b: Seat, kb: dict[str, int]) -> None:
     results = seat_b.client().get("/api/v1/kb/search/", {"q": "reset password"}).json()["results"]
     assert results == []
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the PostgreSQL search statement"
+)
+
+
+@on_postgresql
+def test_a_search_is_one_statement_on_postgresql(seat_a: Seat, kb: dict[str, int]) -> None:
+    _top(seat_a, "reset password", "lexical")  # counts the articles once (cached)
+    with CaptureQueriesContext(connection) as captured:
+        assert _top(seat_a, "forgot my passwrod", "lexical")[0] == "How do I reset my password?"
+    assert len(captured.captured_queries) == 1
+
+
+@on_postgresql
+def test_a_large_knowledge_base_ranks_articles_holding_two_query_words(
+    seat_a: Seat, kb: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_pg, "RANK_ALL_MAX", 0)  # rank as a large knowledge base does
+    monkeypatch.setattr(search_pg, "FTS_CANDIDATES", 1)
+    assert _top(seat_a, "reset password invoices", "lexical") == ["How do I reset my password?"]
+
+
+@on_postgresql
+def test_too_few_articles_holding_two_query_words_rank_those_holding_one(
+    seat_a: Seat, kb: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_pg, "RANK_ALL_MAX", 0)
+    monkeypatch.setattr(search_pg, "FTS_CANDIDATES", 2)
+    assert _top(seat_a, "reset password invoices", "lexical") == [
+        "How do I reset my password?",
+        "Where can I download my invoices?",
+    ]

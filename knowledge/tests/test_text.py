@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.text import STOPWORDS, surface_forms, tokens, word_set
+from knowledge.text import STOPWORDS, has_word, surface_forms, tokens, word_set
 
 WORDS = [
     "card",
@@ -56,3 +56,18 @@ def test_surface_forms_leave_out_stop_words_and_long_words() -> None:
 
 def test_word_set_is_lower_case_words_without_punctuation() -> None:
     assert word_set("Cards, cards; CARD_x 3ds") == {"cards", "card", "x", "3ds"}
+
+
+def test_has_word_finds_exactly_the_words_of_word_set() -> None:
+    texts = [
+        "Cards, cards; CARD_x 3ds",
+        "scard cardx x_card card_ é-card cardé",
+        "card",
+        "the password-reset page\nreset",
+        "naïve naïveté 3ds3 ds",
+    ]
+    probes = ["card", "cards", "x", "3ds", "ds", "reset", "password", "naïve", "naïv", "é"]
+    for text in texts:
+        lowered = text.lower()
+        found = {word for word in probes if has_word(lowered, word)}
+        assert found == word_set(text) & set(probes), text
