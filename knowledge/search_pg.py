@@ -20,15 +20,13 @@ back with the ranking, so a search costs one round trip.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
-import weakref
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 
+from helpdesk.prepared import prepared_cursor
 from knowledge.models import LOCALE_PATTERN
 from knowledge.text import STOPWORDS
 
@@ -45,23 +43,8 @@ RANK_ALL_MAX = 1000
 
 SqlParam = str | int | float | bool | list[str] | list[int]
 
-# The statement's parameters in order, with their types.
-_PARAMS = (
-    ("text", "text"),
-    ("common", "text[]"),
-    ("tiered", "boolean"),
-    ("fuzzy", "boolean"),
-    ("trgm_weight", "float8"),
-    ("tenant", "bigint"),
-    ("locale", "text"),
-    ("limit", "integer"),
-    ("extra", "bigint[]"),
-)
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 _stats: dict[tuple[int, bool, str], tuple[float, int, list[str]]] = {}
-# Names of the statements prepared on each database connection (a session keeps them).
-_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 # Query values reach the plan as parameters of one-row CTEs, never as constants: PostgreSQL
 # then plans without estimating ``@@`` and ``<%`` on the column statistics (costlier than
@@ -242,10 +225,10 @@ def pg_search(
         limit=limit,
         extra_ids=extra_ids or [],
     )
-    with connection.cursor() as cursor:
-        name = _prepare(cursor, sql)
-        placeholders = ", ".join(["%s"] * len(_PARAMS))
-        cursor.execute(f"EXECUTE {name} ({placeholders})", [params[p] for p, _ in _PARAMS])
+    # Prepared once per connection (psycopg keeps the statement, and prepares it again after
+    # a rollback has deallocated it): parsing and planning cost about as much as running it.
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
         return [
             PgCandidate(int(pk), None if raw is None else float(raw), title, body, loc, slug)
             for pk, raw, title, body, loc, slug in cursor.fetchall()
@@ -275,23 +258,6 @@ def _search(
         "extra": extra_ids,
     }
     return _statement(published_only, locale), params
-
-
-def _prepare(cursor: Any, sql: str) -> str:
-    """The name of ``sql`` prepared on this connection, preparing it on first use.
-
-    Parsing and planning the statement cost about as much as running it; a prepared one is
-    parsed once per connection and, after a few runs, planned once (a generic plan: the
-    query's values reach the plan as parameters anyway)."""
-    name = "knowledge_search_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
-    names = _prepared.setdefault(connection.connection, set())
-    if name not in names:
-        order = [p for p, _ in _PARAMS]
-        body = _PLACEHOLDER.sub(lambda m: f"${order.index(m.group(1)) + 1}", sql)
-        types = ", ".join(t for _, t in _PARAMS)
-        cursor.execute(f"PREPARE {name} ({types}) AS {body.replace('%%', '%')}")
-        names.add(name)
-    return name
 
 
 def pg_stats_clear() -> None:
