@@ -92,6 +92,9 @@ TEMPLATES = [
 if DATABASE_URL:
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+    # Celery worker processes run task after task on one thread: they keep their connection
+    # (and the statements prepared on it) this long; health checks catch a broken one.
+    WORKER_DB_CONN_MAX_AGE = env.int("WORKER_DB_CONN_MAX_AGE", default=300)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {

@@ -8,6 +8,7 @@ every process started here is stopped by the benchmark that started it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,24 +309,53 @@ async def _load(
 def load(
     port: int, items: Sequence[Signed], *, rate: float | None = None, connections: int = 32
 ) -> LoadResult:
-    started = time.process_time()
-    result = asyncio.run(_load(port, items, rate, connections))
-    result.client_cpu_s = time.process_time() - started
+    # A full collection of this process's heap takes ~100 ms here: in the middle of a run it
+    # would stall the client and show up as server latency. Nothing it allocates is cyclic.
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.process_time()
+        result = asyncio.run(_load(port, items, rate, connections))
+        result.client_cpu_s = time.process_time() - started
+    finally:
+        gc.enable()
     return result
 
 
-def group_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
-    """User + system CPU of every live process in ``process``'s session group."""
+def _cpu_seconds(wanted: Callable[[str, list[str]], bool]) -> float:
+    """User + system CPU of every live process ``wanted(name, stat fields after the name)``."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
+            name, fields = head.partition("(")[2], tail.split()
         except (OSError, IndexError):
             continue
-        if int(fields[2]) == process.pid:  # process group id
+        if wanted(name, fields):
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def group_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU of every live process in ``process``'s session group."""
+    return _cpu_seconds(lambda _, fields: int(fields[2]) == process.pid)  # process group id
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU of the whole machine (every process, exited ones too), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def service_cpu_seconds() -> dict[str, float]:
+    """CPU of the live PostgreSQL and Redis server processes on this machine (a backend that
+    exits takes its share along: the benchmarks keep their connections open)."""
+    return {
+        "PostgreSQL": _cpu_seconds(lambda name, _: name.startswith("postgres")),
+        "Redis": _cpu_seconds(lambda name, _: name.startswith("redis-server")),
+    }
 
 
 def host_load() -> str:
