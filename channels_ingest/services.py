@@ -180,13 +180,35 @@ def events_process_locked(event_ids: Sequence[int], *, leased: bool = False) -> 
         if not events:
             return {}
         _commit_without_waiting_for_disk()
-        for event in events:
-            _event_run(event)
+        if not _run_together(events):
+            for event in events:
+                _event_run(event)
         _states_save(events)
     return {event.pk: str(event.state) for event in events}
 
 
+def _run_together(events: Sequence[InboundEvent]) -> bool:
+    """Run a batch's events under one savepoint instead of one per message (two round trips
+    fewer per message). True if none failed; else everything they did is taken back, their
+    states are as before, and the caller runs them one by one to keep the good ones."""
+    if len(events) < 2:
+        return False
+    before = [[getattr(event, name) for name in _RUN_FIELDS] for event in events]
+    try:
+        with transaction.atomic():
+            for event in events:
+                _event_run(event, together=True)
+    except Exception as exc:
+        logger.info("a batch of %d events is run again one by one: %r", len(events), exc)
+        for event, values in zip(events, before, strict=True):
+            for name, value in zip(_RUN_FIELDS, values, strict=True):
+                setattr(event, name, value)
+        return False
+    return True
+
+
 _STATE_FIELDS = ["state", "attempts", "next_attempt_at", "last_error", "processed_at"]
+_RUN_FIELDS = _STATE_FIELDS  # what running an event changes on it
 
 
 def _states_save(events: Sequence[InboundEvent]) -> None:
@@ -209,22 +231,34 @@ WHERE e.id = v.id AND e.tenant_id = %s
         cursor.execute(sql, [*columns, events[0].tenant_id])
 
 
-def _event_run(event: InboundEvent) -> None:
-    """Normalize and apply one locked event in a savepoint; record how it went on ``event``."""
+def _event_run(event: InboundEvent, *, together: bool = False) -> None:
+    """Normalize and apply one locked event in a savepoint; record how it went on ``event``.
+
+    ``together``: the caller's savepoint covers a whole batch, so a failure while applying
+    (which may have broken the transaction) is raised for it; normalizing writes nothing, so
+    a payload refused there is still recorded on the event.
+    """
     event.attempts += 1
     channel, context = _channel_of(event.channel_id)
     adapter = adapter_for(channel.provider)
+    applying = False
     try:
         if adapter is None:
             raise NormalizeError(f"No adapter for provider '{channel.provider}'.")
         items = adapter.normalize(context, event.purpose, bytes(event.body), event.headers)
-        if len(items) == 1 and isinstance(items[0], InboundMessage):
+        applying = True
+        if together:
+            for item in items:
+                _apply(tenant=channel.tenant, item=item, savepoint=False)
+        elif len(items) == 1 and isinstance(items[0], InboundMessage):
             _apply(tenant=channel.tenant, item=items[0])  # in a savepoint of its own
         else:
             with transaction.atomic():  # all of the event's items, or none
                 for item in items:
                     _apply(tenant=channel.tenant, item=item)
     except Exception as exc:  # one bad event must never wedge the pipeline
+        if together and applying:
+            raise
         retryable = not isinstance(exc, NormalizeError) or exc.retryable
         event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if retryable and event.attempts < MAX_ATTEMPTS:
@@ -278,9 +312,11 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _apply(*, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate) -> None:
+def _apply(
+    *, tenant: Tenant, item: InboundMessage | StatusUpdate | CallUpdate, savepoint: bool = True
+) -> None:
     if isinstance(item, InboundMessage):
-        message_ingest(tenant=tenant, inbound=item)
+        message_ingest(tenant=tenant, inbound=item, savepoint=savepoint)
     elif isinstance(item, StatusUpdate):
         message_status_apply(update=item)
     else:

@@ -255,13 +255,22 @@ def ticket_update(
     return ticket
 
 
-def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message | None:
+def message_ingest(
+    *, tenant: Tenant, inbound: InboundMessage, savepoint: bool = True
+) -> Message | None:
     """Store an inbound message exactly once: resolve who sent it, thread it, apply the rules.
 
     Returns None when the channel already has a message with this external id (a provider
     redelivery, possibly concurrent): the message's unique constraint refuses it and the
     savepoint takes back everything done for it.
+
+    ``savepoint=False`` is for a caller that takes a whole batch back when one message fails
+    (and then runs them again one by one): no savepoint of its own, and a redelivery raises
+    ``IntegrityError`` like any other failure.
     """
+    if not savepoint:
+        with transaction.atomic(savepoint=False):
+            return _ingest(tenant=tenant, inbound=inbound)
     try:
         with transaction.atomic():
             return _ingest(tenant=tenant, inbound=inbound)

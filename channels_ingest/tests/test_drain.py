@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels_ingest.drain import (
@@ -20,15 +22,22 @@ from channels_ingest.drain import (
 )
 from channels_ingest.models import Channel, EventState, InboundEvent
 from channels_ingest.services import event_receive, events_due
+from customers.models import Customer
 from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
 from inbox.inbound import InboundMessage
-from inbox.models import Message
+from inbox.models import Message, Ticket
 from tests.factories import ChannelFactory, TenantFactory
 
 
-def _receive(channel: Channel, name: str) -> InboundEvent:
-    body = {"id": name, "from": {"kind": "email", "value": f"{name}@example.com"}, "text": "Hi"}
+def _receive(
+    channel: Channel, name: str, *, sender: str = "", message_id: str = ""
+) -> InboundEvent:
+    body = {
+        "id": message_id or name,
+        "from": {"kind": "email", "value": sender or f"{name}@example.com"},
+        "text": "Hi",
+    }
     with tenant_scope(channel.tenant):
         return event_receive(
             channel=channel,
@@ -87,10 +96,10 @@ def test_one_broken_event_in_a_batch_leaves_the_others_stored(monkeypatch) -> No
     tenant, _, ids = _setup("batch", 3)
     real = services.message_ingest
 
-    def flaky(*, tenant: Tenant, inbound: InboundMessage) -> Message | None:
+    def flaky(*, tenant: Tenant, inbound: InboundMessage, savepoint: bool = True) -> Message | None:
         if inbound.external_id == "batch-1":
             raise RuntimeError("lost the connection")
-        return real(tenant=tenant, inbound=inbound)
+        return real(tenant=tenant, inbound=inbound, savepoint=savepoint)
 
     monkeypatch.setattr(services, "message_ingest", flaky)
     assert events_process([(tenant.pk, pk) for pk in ids]) == 3
@@ -248,3 +257,54 @@ def test_a_claimed_batch_waits_out_a_passing_row_lock_instead_of_leaving_events_
         states = list(InboundEvent.objects.filter(pk__in=ids).values_list("state", flat=True))
         assert states == [EventState.DONE] * 3
         assert Message.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_batch_of_good_events_runs_under_one_savepoint_not_one_per_message() -> None:
+    tenant, channel, first = _setup("together", 3)
+    events_process([(tenant.pk, pk) for pk in first])
+    senders = [f"together-{i}@example.com" for i in range(3)]  # known customers by now
+    ids = [_receive(channel, f"again-{i}", sender=senders[i]).pk for i in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        events_process([(tenant.pk, pk) for pk in ids])
+    savepoints = [q["sql"] for q in queries if q["sql"].startswith("SAVEPOINT")]
+    # The batch's transaction (a savepoint here, inside the test's own) and the batch's
+    # savepoint; one per message on top before.
+    assert len(savepoints) == 2
+    with tenant_scope(tenant):
+        assert set(InboundEvent.objects.filter(pk__in=ids).values_list("state", flat=True)) == {
+            EventState.DONE
+        }
+        assert Message.objects.filter(channel_id=channel.pk).count() == 6
+        assert Ticket.objects.count() == 3  # each follow-up joined its sender's ticket
+
+
+@pytest.mark.django_db
+def test_a_redelivery_in_a_batch_is_taken_back_and_the_batch_run_again_one_by_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tenant, channel, first = _setup("redo", 1)
+    events_process([(tenant.pk, first[0])])
+    # A provider sends message "redo-0" again under a new delivery id, between two new ones.
+    ids = [
+        _receive(channel, "redo-new-1").pk,
+        _receive(channel, "redo-again", message_id="redo-0", sender="redo-0@example.com").pk,
+        _receive(channel, "redo-new-2").pk,
+    ]
+    with caplog.at_level(logging.INFO, logger="channels_ingest.services"):
+        events_process([(tenant.pk, pk) for pk in ids])
+    assert "a batch of 3 events is run again one by one: IntegrityError" in caplog.text
+    with tenant_scope(tenant):
+        rows = InboundEvent.objects.filter(pk__in=ids).order_by("id")
+        assert [(e.state, e.attempts, e.last_error) for e in rows] == [
+            (EventState.DONE, 1, ""),
+            (EventState.DONE, 1, ""),
+            (EventState.DONE, 1, ""),
+        ]
+        assert sorted(Message.objects.values_list("external_id", flat=True)) == [
+            "redo-0",
+            "redo-new-1",
+            "redo-new-2",
+        ]
+        assert Ticket.objects.count() == 3
+        assert Customer.objects.count() == 3  # nothing of the first try was kept twice
