@@ -2,17 +2,21 @@
 
 A webhook wakes the drain once its event committed: a ``SET NX`` flag in the cache, and a
 Celery task only when the flag was not set already, so a burst of webhooks costs one task per
-batch rather than one per event. A drain clears the flag before each claim, so an event
-committed after a claim found nothing re-arms the flag and wakes another drain. Claims use
-``FOR UPDATE SKIP LOCKED`` and lease what they hand out (``next_attempt_at`` moves ahead), so
-two drains never take the same event; ``events_process_locked`` still locks and checks them,
-and the periodic sweeper still re-queues whatever a dead worker held once its lease ran out
-(in batches too: one task per ``BATCH`` events).
+batch rather than one per event. The flag is set by a waker thread of the web process, so
+the webhook's answer never waits for Redis and a burst sets it once per round.
+
+A drain clears the flag before each claim, so an event committed after a claim found nothing
+re-arms the flag and wakes another drain. Claims use ``FOR UPDATE SKIP LOCKED`` and lease
+what they hand out (``next_attempt_at`` moves ahead), so two drains never take the same
+event; ``events_process_locked`` still locks and checks them, and the periodic sweeper still
+re-queues whatever a dead worker held once its lease ran out (in batches too: one task per
+``BATCH`` events).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -56,6 +60,40 @@ def drain_wake() -> None:
     except Exception:
         logger.exception("could not enqueue the inbound drain")
         _disarm()
+
+
+_wake_due = threading.Event()
+_waker: threading.Thread | None = None
+_waker_lock = threading.Lock()
+
+
+def drain_wake_soon() -> None:
+    """``drain_wake`` off the caller's thread (a webhook's request, after its commit).
+
+    One waker thread per process arms the drain; a request only flags that a wake is due.
+    The waker clears the flag before it arms, so every commit is followed by an arming that
+    starts after it, and a burst of webhooks costs one Redis call per round instead of one
+    per request. With eager tasks (tests, the embedded set-up) it wakes at once, in line.
+    """
+    from channels_ingest.tasks import inbound_events_drain
+
+    if inbound_events_drain.app.conf.task_always_eager:
+        drain_wake()
+        return
+    global _waker
+    if _waker is None or not _waker.is_alive():  # first use, or a forked child
+        with _waker_lock:
+            if _waker is None or not _waker.is_alive():
+                _waker = threading.Thread(target=_wake_loop, name="drain-waker", daemon=True)
+                _waker.start()
+    _wake_due.set()
+
+
+def _wake_loop() -> None:
+    while True:
+        _wake_due.wait()
+        _wake_due.clear()
+        drain_wake()
 
 
 def _arm() -> bool:

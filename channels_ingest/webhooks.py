@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from channels_ingest.adapters.base import WebhookRejected, WebhookRequest
 from channels_ingest.adapters.registry import adapter_for
-from channels_ingest.drain import drain_wake
+from channels_ingest.drain import drain_wake_soon
 from channels_ingest.selectors import webhook_channel
 from channels_ingest.services import event_receive
 from helpdesk.tenancy import tenant_scope
@@ -64,7 +64,7 @@ def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> Http
             headers={k: v for k, v in incoming.headers.items() if k in _KEPT_HEADERS},
         )
         if created:
-            transaction.on_commit(drain_wake)
+            transaction.on_commit(drain_wake_soon)
         return adapter.acknowledge(context, incoming)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from django.utils import timezone
 from channels_ingest.drain import (
     ARMED_KEY,
     drain_wake,
+    drain_wake_soon,
     events_claim,
     events_drain,
     events_process,
@@ -140,6 +142,52 @@ def test_a_wake_enqueues_one_drain_until_a_drain_disarms(monkeypatch) -> None:
     events_drain()  # clears the flag before it claims: the next event wakes another drain
     drain_wake()
     assert sent == [1, 1]
+    cache.delete(ARMED_KEY)
+
+
+@pytest.mark.django_db
+def test_a_webhook_wake_is_armed_by_the_waker_thread_not_the_request(monkeypatch) -> None:
+    from channels_ingest import tasks
+
+    threads: list[str] = []
+    woken = threading.Event()
+
+    def delay() -> None:
+        threads.append(threading.current_thread().name)
+        woken.set()
+
+    monkeypatch.setattr(tasks.inbound_events_drain, "delay", delay)
+    conf = tasks.inbound_events_drain.app.conf
+    eager, conf.task_always_eager = conf.task_always_eager, False  # a real broker
+    cache.delete(ARMED_KEY)
+    try:
+        for _ in range(3):
+            drain_wake_soon()
+        assert woken.wait(5)
+        time.sleep(0.05)  # any further arming of this burst would have happened by now
+        assert threads == ["drain-waker"]  # armed once, off the caller's thread
+        assert cache.get(ARMED_KEY) == 1
+        events_drain()  # disarms: the next webhook wakes another drain
+        woken.clear()
+        drain_wake_soon()
+        assert woken.wait(5)
+        assert threads == ["drain-waker", "drain-waker"]
+    finally:
+        conf.task_always_eager = eager
+        cache.delete(ARMED_KEY)
+
+
+@pytest.mark.django_db
+def test_with_eager_tasks_a_webhook_wake_runs_in_line(monkeypatch) -> None:
+    from channels_ingest import tasks
+
+    threads: list[str] = []
+    monkeypatch.setattr(
+        tasks.inbound_events_drain, "delay", lambda: threads.append(threading.current_thread().name)
+    )
+    cache.delete(ARMED_KEY)
+    drain_wake_soon()
+    assert threads == [threading.current_thread().name]
     cache.delete(ARMED_KEY)
 
 
