@@ -122,6 +122,21 @@ def test_a_known_customers_new_ticket_collects_their_searches(
     assert [e.payload["ticket_id"] for e in attached] == [ticket.pk]
 
 
+def test_a_customers_searches_are_only_collected_in_their_own_tenant(
+    seat_a: Seat, seat_b: Seat, published: None
+) -> None:
+    with tenant_scope(seat_b.tenant):
+        customer_b = CustomerFactory(tenant=seat_b.tenant)
+    log_b = _log(seat_b, "cancel subscription fee", source="widget", customer=customer_b)
+    with tenant_scope(seat_a.tenant):
+        assert search_contact_record(ticket_id=77, customer_id=customer_b.pk) == []
+    with tenant_scope(seat_b.tenant):
+        log_b.refresh_from_db()
+        assert (log_b.contacted_at, log_b.ticket_id) == (None, None)
+        attached = search_contact_record(ticket_id=78, customer_id=customer_b.pk)
+        assert [log.pk for log in attached] == [log_b.pk]
+
+
 def test_contact_needs_a_visitor_or_customer(seat_a: Seat) -> None:
     from helpdesk.errors import DomainError
 
