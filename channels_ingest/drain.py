@@ -29,6 +29,7 @@ from channels_ingest.models import EventState, InboundEvent
 from channels_ingest.services import channel_memo, events_process_locked
 from helpdesk.events import events_held
 from helpdesk.models import Tenant
+from helpdesk.realtime import relay_batched
 from helpdesk.redis_client import cache_key, cache_redis
 from helpdesk.tenancy import tenant_scope
 from routing.selectors import routing_config_memo
@@ -169,6 +170,7 @@ def events_process(
             tenant = tenants.get(tenant_id)
             if tenant is None:
                 tenant = tenants[tenant_id] = Tenant.objects.get(pk=tenant_id)
-            with tenant_scope(tenant), events_held():  # subscribers run in the tenant too
+            # Subscribers run in the tenant too; the batch's live updates leave together.
+            with tenant_scope(tenant), relay_batched(), events_held():
                 events_process_locked(event_ids, leased=True)
     return len(pairs)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,9 +22,13 @@ from channels.layers import get_channel_layer
 from helpdesk.events import DomainEvent
 
 Publish = Callable[[str, dict[str, Any]], None]
+PublishMany = Callable[[list[tuple[str, dict[str, Any]]]], None]
 
-_publishers: dict[int, tuple[Any, Publish | None]] = {}
+_publishers: dict[int, tuple[Any, tuple[Publish, PublishMany] | None]] = {}
 _lock = threading.Lock()
+_pending: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar(
+    "relay_pending", default=None
+)
 
 
 def tenant_group(tenant_id: int) -> str:
@@ -33,7 +39,23 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def _redis_publisher(layer: Any) -> Publish | None:
+@contextmanager
+def relay_batched() -> Iterator[None]:
+    """Events relayed within the block are published together at its end, in one Redis round
+    trip per server (batch work such as the inbound drain; order is kept)."""
+    pending: list[tuple[str, dict[str, Any]]] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+        if pending:
+            layer = get_channel_layer()
+            if layer is not None:
+                _publisher(layer)[1](pending)
+
+
+def _redis_publisher(layer: Any) -> tuple[Publish, PublishMany] | None:
     """A synchronous group publish for ``RedisPubSubChannelLayer``; None for other layers."""
     try:
         from channels_redis.pubsub import RedisPubSubChannelLayer
@@ -56,16 +78,28 @@ def _redis_publisher(layer: Any) -> Publish | None:
         else:
             clients.append(redis.Redis(**host))
 
-    def publish(group: str, message: dict[str, Any]) -> None:
+    def routed(group: str) -> tuple[str, redis.Redis]:
         # The channel name and the serialization are the layer's own (channels_redis 4).
         channel = f"{prefix}__group__{group}"
-        client = clients[_consistent_hash(channel, len(clients))]
+        return channel, clients[_consistent_hash(channel, len(clients))]
+
+    def publish(group: str, message: dict[str, Any]) -> None:
+        channel, client = routed(group)
         client.publish(channel, layer.serialize(message))
 
-    return publish
+    def publish_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
+        pipelines: dict[int, Any] = {}
+        for group, message in messages:
+            channel, client = routed(group)
+            pipeline = pipelines.setdefault(id(client), client.pipeline(transaction=False))
+            pipeline.publish(channel, layer.serialize(message))
+        for pipeline in pipelines.values():
+            pipeline.execute()
+
+    return publish, publish_many
 
 
-def _publisher(layer: Any) -> Publish:
+def _publisher(layer: Any) -> tuple[Publish, PublishMany]:
     entry = _publishers.get(id(layer))
     if entry is None or entry[0] is not layer:
         with _lock:
@@ -74,7 +108,13 @@ def _publisher(layer: Any) -> Publish:
     direct = entry[1]
     if direct is not None:
         return direct
-    return async_to_sync(layer.group_send)
+    send = async_to_sync(layer.group_send)
+
+    def send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
+        for group, message in messages:
+            send(group, message)
+
+    return send, send_many
 
 
 def event_relay(event: DomainEvent) -> None:
@@ -86,6 +126,10 @@ def event_relay(event: DomainEvent) -> None:
     message = {"type": "helpdesk.event", "event": body, "text": json.dumps(body)}
     groups = [tenant_group(event.tenant_id)] if event.broadcast else []
     groups += [user_group(user_id) for user_id in event.user_ids]
-    send = _publisher(layer)
+    pending = _pending.get()
+    if pending is not None:
+        pending.extend((group, message) for group in groups)
+        return
+    send = _publisher(layer)[0]
     for group in groups:
         send(group, message)

@@ -75,3 +75,45 @@ def test_other_layers_are_sent_to_through_group_send(monkeypatch) -> None:
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
     realtime.event_relay(_event(1, users=(4,)))
     assert layer.sent == [("tenant.7", 1), ("user.4", 1)]
+
+
+@needs_redis
+def test_a_batch_reaches_the_layers_readers_in_order(monkeypatch) -> None:
+    layer = RedisPubSubChannelLayer(hosts=[{"address": REDIS}], prefix="relaybatch")
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+
+    def batch() -> None:
+        with realtime.relay_batched():
+            for seq in (1, 2, 3):
+                realtime.event_relay(_event(seq, users=(3,) if seq == 2 else ()))
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        tenant_reader = await layer.new_channel()
+        user_reader = await layer.new_channel()
+        await layer.group_add("tenant.7", tenant_reader)
+        await layer.group_add("user.3", user_reader)
+        await asyncio.sleep(0.2)  # subscriptions settle
+        await asyncio.to_thread(batch)
+        tenant = [await asyncio.wait_for(layer.receive(tenant_reader), 5) for _ in range(3)]
+        user = [await asyncio.wait_for(layer.receive(user_reader), 5)]
+        await layer.flush()
+        return [m["event"]["seq"] for m in tenant], [m["event"]["seq"] for m in user]
+
+    assert asyncio.run(scenario()) == ([1, 2, 3], [2])
+
+
+def test_a_batch_goes_to_other_layers_through_group_send_at_its_end(monkeypatch) -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, int]] = []
+
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            self.sent.append((group, message["event"]["seq"]))
+
+    layer = Recording()
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+    with realtime.relay_batched():
+        realtime.event_relay(_event(1, users=(4,)))
+        realtime.event_relay(_event(2))
+        assert layer.sent == []
+    assert layer.sent == [("tenant.7", 1), ("user.4", 1), ("tenant.7", 2)]
