@@ -372,6 +372,7 @@ def canonical_phone(e164: str) -> str:
     return _e164(pair[0] if pair else number)
 
 
+@lru_cache(maxsize=4096)  # every message of a known sender looks its number up
 def phone_variants(e164: str) -> tuple[str, ...]:
     """Canonical spelling first, then the other known spellings of the same mobile."""
     number = _parse_e164(e164)
