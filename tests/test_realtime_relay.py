@@ -38,6 +38,16 @@ def _event(seq: int, users: tuple[int, ...] = ()) -> DomainEvent:
     )
 
 
+class _Recording:
+    """A channel layer of another kind: what was sent to which group, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        self.sent.append((group, message["event"]["seq"]))
+
+
 @needs_redis
 def test_events_reach_the_layers_readers_in_order_encoded_once(monkeypatch) -> None:
     layer = RedisPubSubChannelLayer(hosts=[{"address": REDIS}], prefix="relaytest")
@@ -64,14 +74,7 @@ def test_events_reach_the_layers_readers_in_order_encoded_once(monkeypatch) -> N
 
 
 def test_other_layers_are_sent_to_through_group_send(monkeypatch) -> None:
-    class Recording:
-        def __init__(self) -> None:
-            self.sent: list[tuple[str, int]] = []
-
-        async def group_send(self, group: str, message: dict[str, Any]) -> None:
-            self.sent.append((group, message["event"]["seq"]))
-
-    layer = Recording()
+    layer = _Recording()
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
     realtime.event_relay(_event(1, users=(4,)))
     assert layer.sent == [("tenant.7", 1), ("user.4", 1)]
@@ -103,14 +106,7 @@ def test_a_batch_reaches_the_layers_readers_in_order(monkeypatch) -> None:
 
 
 def test_a_batch_goes_to_other_layers_through_group_send_at_its_end(monkeypatch) -> None:
-    class Recording:
-        def __init__(self) -> None:
-            self.sent: list[tuple[str, int]] = []
-
-        async def group_send(self, group: str, message: dict[str, Any]) -> None:
-            self.sent.append((group, message["event"]["seq"]))
-
-    layer = Recording()
+    layer = _Recording()
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
     with realtime.relay_batched():
         realtime.event_relay(_event(1, users=(4,)))
