@@ -193,7 +193,7 @@ def _run_together(events: Sequence[InboundEvent]) -> bool:
     states are as before, and the caller runs them one by one to keep the good ones."""
     if len(events) < 2:
         return False
-    before = [[getattr(event, name) for name in _RUN_FIELDS] for event in events]
+    before = [[getattr(event, name) for name in _STATE_FIELDS] for event in events]
     try:
         with transaction.atomic():
             for event in events:
@@ -201,14 +201,13 @@ def _run_together(events: Sequence[InboundEvent]) -> bool:
     except Exception as exc:
         logger.info("a batch of %d events is run again one by one: %r", len(events), exc)
         for event, values in zip(events, before, strict=True):
-            for name, value in zip(_RUN_FIELDS, values, strict=True):
+            for name, value in zip(_STATE_FIELDS, values, strict=True):
                 setattr(event, name, value)
         return False
     return True
 
 
 _STATE_FIELDS = ["state", "attempts", "next_attempt_at", "last_error", "processed_at"]
-_RUN_FIELDS = _STATE_FIELDS  # what running an event changes on it
 
 
 def _states_save(events: Sequence[InboundEvent]) -> None:
