@@ -7,6 +7,7 @@ the parameters parsed from the raw body (every value of a repeated name kept). J
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -27,14 +28,26 @@ class FormParams(dict[str, list[str]]):
         return values[0] if values else default
 
 
+_last_parsed = threading.local()
+
+
 def form_params(body: bytes) -> FormParams:
-    """Parse an ``application/x-www-form-urlencoded`` body or raise the 400 rejection."""
+    """Parse an ``application/x-www-form-urlencoded`` body or raise the 400 rejection.
+
+    The same body object parsed last on this thread is not parsed again (a webhook's
+    signature check and its event id both read it); callers only read the result.
+    """
+    last = getattr(_last_parsed, "entry", None)
+    if last is not None and last[0] is body:
+        return last[1]
     try:
         text = body.decode("utf-8")
         parsed = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
     except (UnicodeDecodeError, ValueError) as exc:
         raise WebhookRejected.malformed("The body is not a form-encoded Twilio request.") from exc
-    return FormParams(parsed)
+    params = FormParams(parsed)
+    _last_parsed.entry = (body, params)
+    return params
 
 
 def has_body_hash(url: str) -> bool:

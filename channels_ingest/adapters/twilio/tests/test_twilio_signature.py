@@ -95,3 +95,27 @@ def test_json_body_is_bound_by_its_sha256() -> None:
     with pytest.raises(WebhookRejected) as caught:
         signature_check(auth_token=AUTH_TOKEN, url=url, body=b'{"event": "y"}', signature=signature)
     assert caught.value.status == 403
+
+
+def test_one_request_body_is_parsed_once_and_a_bad_one_refused_every_time(monkeypatch) -> None:
+    from channels_ingest.adapters.twilio import signature
+
+    calls: list[str] = []
+    real = signature.parse_qs
+
+    def counting(text: str, **kwargs: Any) -> dict[str, list[str]]:
+        calls.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(signature, "parse_qs", counting)
+    body = urlencode({"MessageSid": "SM1", "Body": "Hi"}).encode()
+    first = signature.form_params(body)
+    assert signature.form_params(body) is first  # the signature check, then the event id
+    assert calls == ["MessageSid=SM1&Body=Hi"]
+    again = signature.form_params(bytes(bytearray(body)))  # equal bytes, another request
+    assert again == first and again is not first
+    assert len(calls) == 2
+    broken = b"\xff\xfe=1"
+    for _ in range(2):
+        with pytest.raises(WebhookRejected):
+            signature.form_params(broken)
