@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from channels_ingest.adapters.base import ChannelContext
 from channels_ingest.adapters.registry import adapter_for
 from channels_ingest.models import Channel
-from helpdesk.prepared import prepared_cursor
+from helpdesk.prepared import statement_cursor
 
 
 def channel_webhook_urls(channel: Channel) -> dict[str, str]:
@@ -70,7 +70,7 @@ def _sealed_config(*, provider: str, key: str) -> str | None:
         f"WHERE {column['webhook_key']} = %s AND {column['provider']} = %s "
         f"AND {column['is_active']}"
     )
-    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, [key, provider])
         row = cursor.fetchone()
     return None if row is None else str(row[0])

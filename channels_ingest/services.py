@@ -7,11 +7,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Field
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_ingest.adapters.base import ChannelContext, NormalizeError
@@ -20,7 +18,7 @@ from channels_ingest.models import Channel, EventState, InboundEvent
 from channels_ingest.selectors import channel_context
 from helpdesk.errors import DomainError
 from helpdesk.models import Tenant
-from helpdesk.prepared import prepared_cursor
+from helpdesk.prepared import model_insert
 from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
 from inbox.models import ChannelKind
 from inbox.services import call_update_apply, message_ingest, message_status_apply
@@ -108,47 +106,12 @@ def event_receive(
         received_at=now,
         next_attempt_at=now,
     )
-    if _insert_new(event):
+    if model_insert(event, unless_exists=("tenant", "channel", "purpose", "provider_event_id")):
         return event, True
     existing = InboundEvent.objects.unscoped().get(  # the channel names the tenant
         channel=channel, purpose=purpose, provider_event_id=event.provider_event_id
     )
     return existing, False
-
-
-@cache
-def _insert_statement() -> tuple[str, tuple[Field[Any, Any], ...]]:
-    meta = InboundEvent._meta
-    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    unique = ", ".join(
-        quote(str(field.column))
-        for field in meta.concrete_fields
-        if field.name in ("tenant", "channel", "purpose", "provider_event_id")
-    )
-    # Identifiers come from the model's own metadata; every value is a parameter.
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-    sql += f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(str(meta.pk.column))}"
-    return sql, fields
-
-
-def _insert_new(event: InboundEvent) -> bool:
-    """Insert ``event`` unless its (tenant, channel, purpose, provider id) exists; True and
-    ``event.pk`` set if it was new. A prepared statement on PostgreSQL."""
-    sql, fields = _insert_statement()
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy look-up per field
-    params = [f.get_db_prep_save(getattr(event, f.attname), db) for f in fields]
-    with prepared_cursor() if db.vendor == "postgresql" else db.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    event.pk = row[0]
-    event._state.adding = False
-    event._state.db = connection.alias
-    return True
 
 
 def _backoff(attempts: int) -> timedelta:

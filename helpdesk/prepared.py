@@ -70,30 +70,52 @@ def model_from_row(model: type[M], row: Sequence[Any]) -> M:
     return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
+def statement_cursor() -> CursorWrapper:
+    """``prepared_cursor()`` on PostgreSQL, a plain cursor elsewhere (the embedded default):
+    for the raw statements that run on every request or message."""
+    if connection.vendor == "postgresql":
+        return prepared_cursor()
+    return connections[DEFAULT_DB_ALIAS].cursor()
+
+
 @cache
-def _insert_statement(model: type[models.Model]) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+def _insert_statement(
+    model: type[models.Model], unless_exists: tuple[str, ...]
+) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     columns = ", ".join(f'"{f.column}"' for f in fields)
     values = ", ".join(["%s"] * len(fields))
     # Table and column names come from the model; every value is a parameter.
     sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({values})'  # noqa: S608
+    if unless_exists:
+        column = {f.name: f.column for f in meta.concrete_fields}
+        unique = ", ".join(f'"{column[name]}"' for name in unless_exists)
+        sql += f" ON CONFLICT ({unique}) DO NOTHING"
     return f'{sql} RETURNING "{meta.pk.column}"', fields
 
 
-def model_insert(instance: models.Model) -> None:
+def model_insert(instance: models.Model, *, unless_exists: tuple[str, ...] = ()) -> bool:
     """``instance`` inserted with one prepared statement on PostgreSQL, its primary key set:
     the ORM's ``save()`` of a new row without compiling the INSERT each time (and without the
-    model signals, which no model here uses)."""
-    if connection.vendor != "postgresql":
+    model signals, which no model here uses). True if the row was inserted.
+
+    ``unless_exists`` names the fields of a unique constraint: a row that already holds those
+    values is left alone and nothing is inserted (False, no primary key), in the same one
+    statement: no savepoint, and a concurrent copy waits for the first and inserts nothing.
+    """
+    if connection.vendor != "postgresql" and not unless_exists:
         instance.save(force_insert=True)
-        return
-    sql, fields = _insert_statement(type(instance))
+        return True
+    sql, fields = _insert_statement(type(instance), unless_exists)
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy look-up per field
     params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
-    with prepared_cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    if row is None:
+        return False
     instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias
+    return True

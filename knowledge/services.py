@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from customers.models import Customer
 from helpdesk.errors import Conflict, DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Tenant
-from helpdesk.prepared import prepared_cursor
+from helpdesk.prepared import statement_cursor
 from helpdesk.tasks import enqueue_on_commit
 from helpdesk.tenancy import tenant_current
 from knowledge.models import (
@@ -320,7 +320,7 @@ def _customer_search_ids(*, customer_id: int, since: Any) -> list[int]:
         "AND created_at >= %s AND contacted_at IS NULL"
     )
     params = [tenant_current().pk, customer_id, since]
-    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
         return [int(row[0]) for row in cursor.fetchall()]
 
