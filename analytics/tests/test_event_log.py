@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analytics.eventlog import event_log_write, event_row, writer
+from analytics.eventlog import event_log_write, event_row, rows_insert, writer
 from analytics.models import AnalyticsEvent
 from helpdesk.events import DomainEvent
 from helpdesk.tenancy import tenant_scope
@@ -85,3 +85,51 @@ def test_outside_a_transaction_rows_go_through_the_background_writer(settings) -
         assert list(AnalyticsEvent.objects.values_list("name", "payload")) == [
             ("kb.search", {"query": "refund"})
         ]
+
+
+@pytest.mark.django_db
+def test_rows_insert_stores_every_column() -> None:
+    tenant = TenantFactory()
+    payload = {"ticket": 5, "value": 4.5, "note": "ü \\ \t tab", "nested": {"a": [1, None]}}
+    rows = event_row(_event("survey.answered", payload, tenant_id=tenant.pk))
+    rows += event_row(_event("kb.search", {"query": "refund"}, tenant_id=tenant.pk))
+    rows_insert(rows)
+    with tenant_scope(tenant):
+        stored = list(
+            AnalyticsEvent.objects.order_by("name").values(
+                "name",
+                "occurred_at",
+                "seq",
+                "ticket_id",
+                "customer_id",
+                "member_id",
+                "team_id",
+                "channel_kind",
+                "value",
+                "label",
+                "payload",
+            )
+        )
+    empty = {"customer_id": None, "member_id": None, "team_id": None, "channel_kind": ""}
+    assert stored == [
+        {
+            "name": "kb.search",
+            "occurred_at": WHEN,
+            "seq": 7,
+            "ticket_id": None,
+            "value": None,
+            "label": "",
+            "payload": {"query": "refund"},
+            **empty,
+        },
+        {
+            "name": "survey.answered",
+            "occurred_at": WHEN,
+            "seq": 7,
+            "ticket_id": 5,
+            "value": 4.5,
+            "label": "",
+            "payload": payload,
+            **empty,
+        },
+    ]

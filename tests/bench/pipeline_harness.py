@@ -349,11 +349,27 @@ def machine_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def _exited_children_seconds(name: str) -> float:
+    """CPU of the exited, reaped children of the ``name`` processes (a PostgreSQL backend or
+    autovacuum worker that ended is counted in its postmaster's cutime and cstime)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.partition("(")[2].startswith(name):
+            fields = tail.split()
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def service_cpu_seconds() -> dict[str, float]:
-    """CPU of the live PostgreSQL and Redis server processes on this machine (a backend that
-    exits takes its share along: the benchmarks keep their connections open)."""
+    """CPU of the PostgreSQL and Redis servers on this machine: live processes plus the
+    PostgreSQL backends and autovacuum workers that exited meanwhile."""
     return {
-        "PostgreSQL": _cpu_seconds(lambda name, _: name.startswith("postgres")),
+        "PostgreSQL": _cpu_seconds(lambda name, _: name.startswith("postgres"))
+        + _exited_children_seconds("postgres"),
         "Redis": _cpu_seconds(lambda name, _: name.startswith("redis-server")),
     }
 
