@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from analytics import eventlog
 from analytics.eventlog import event_log_write, event_row, rows_insert, writer
 from analytics.models import AnalyticsEvent
 from helpdesk.events import DomainEvent
@@ -73,8 +74,9 @@ def test_other_events_keep_their_payload_and_numeric_value() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_rows_go_through_the_background_writer(settings) -> None:
+def test_outside_a_transaction_rows_go_through_the_background_writer(settings, monkeypatch) -> None:
     settings.ANALYTICS_EVENT_LOG_ASYNC = True
+    monkeypatch.setattr(eventlog, "IDLE_SECONDS", 0.0)  # its connection closed once idle
     tenant = TenantFactory()
     event_log_write(_event("kb.search", {"query": "refund"}, tenant_id=tenant.pk))
     writer.flush()
