@@ -10,8 +10,9 @@ database. Then uvicorn (one process by default: on two cores a second one costs 
 more CPU per webhook in switching than it gains; ``--server-workers``) receives signed Twilio
 SMS webhooks as fast as 32 keep-alive connections send them, while one Celery worker with
 two prefork processes turns the events into messages: each sender writes several messages, so
-identities are resolved and later messages thread onto the sender's open ticket. The rate is messages stored per second
-from the first request to the last message, also given as a fraction of the raw insert rate.
+identities are resolved and later messages thread onto the sender's open ticket. The rate is
+messages stored per second from the first request to the last message, also given as a
+fraction of the raw insert rate.
 """
 
 from __future__ import annotations
