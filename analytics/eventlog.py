@@ -109,7 +109,7 @@ def rows_insert(rows: list[AnalyticsEvent]) -> None:
         fields = [f for f in AnalyticsEvent._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         table = quote(AnalyticsEvent._meta.db_table)
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(str(f.column)) for f in fields)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
