@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +110,23 @@ class LeanHTTP:
         if isinstance(response, HttpResponse) and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))
         return response
+
+    def close(self) -> None:
+        """Stop the pool and close the connections its threads kept (at shutdown, and for
+        tests, whose database cannot be dropped while a thread still holds it)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # Every task waits for the others, so each runs on a thread of its own: all of them.
+        barrier = threading.Barrier(self.threads)
+
+        def close_own() -> None:
+            barrier.wait(timeout=10)
+            connections.close_all()
+
+        for done in [executor.submit(close_own) for _ in range(self.threads)]:
+            done.result()
+        executor.shutdown()
 
     def _connections_settle(self) -> None:
         """Keep this thread's connections for the next request unless they may be unwell."""

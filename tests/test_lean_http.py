@@ -3,16 +3,19 @@ stack, on threads that keep their database connections."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from django.db import connections
 
 from channels_ingest.adapters.api.adapter import sign
 from channels_ingest.models import Channel, InboundEvent
 from channels_ingest.selectors import channel_webhook_urls
-from helpdesk.asgi import application
+from helpdesk.asgi import application, django_asgi_app
 from helpdesk.lean_http import LeanHTTP
 from helpdesk.tenancy import tenant_scope
 from tests.factories import ChannelFactory, TenantFactory
@@ -21,6 +24,14 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),  # the view runs on the pool's threads
     pytest.mark.asyncio,
 ]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _connections_closed_after_the_module():
+    """The test database cannot be dropped while a thread still holds a connection to it."""
+    yield
+    application.application_mapping["http"].close()  # its threads' connections too
+    asyncio.run(sync_to_async(connections.close_all)())  # the thread running sync_to_async
 
 
 async def _request(
@@ -79,8 +90,6 @@ def _stored(channel: Channel) -> list[str]:
 
 
 async def test_a_signed_webhook_is_stored_and_acknowledged_with_its_length() -> None:
-    from asgiref.sync import sync_to_async
-
     channel = await sync_to_async(_channel)()
     path, body, headers = _signed(channel, "evt-1")
     status, response_headers, content = await _request(application, path, body, headers, 3)
@@ -94,8 +103,6 @@ async def test_a_signed_webhook_is_stored_and_acknowledged_with_its_length() -> 
 
 
 async def test_a_bad_signature_is_refused_and_stores_nothing() -> None:
-    from asgiref.sync import sync_to_async
-
     channel = await sync_to_async(_channel)()
     path, body, headers = _signed(channel, "evt-2")
     headers["x-helpdesk-signature"] = sign("wrong" * 8, body)
@@ -106,8 +113,6 @@ async def test_a_bad_signature_is_refused_and_stores_nothing() -> None:
 
 
 async def test_bodies_over_the_cap_answer_413_and_store_nothing(settings) -> None:
-    from asgiref.sync import sync_to_async
-
     settings.MAX_REQUEST_BODY_BYTES = 64
     channel = await sync_to_async(_channel)()
     path, body, headers = _signed(channel, "evt-3" + "x" * 100)
@@ -134,3 +139,22 @@ async def test_other_paths_and_unknown_webhooks_go_to_the_full_application() -> 
     assert (await _request(lean, "/api/v1/tickets/", b"", {}))[0] == 204
     assert (await _request(lean, "/webhooks/nothing-here", b"", {}))[0] == 204
     assert seen == ["/api/v1/tickets/", "/webhooks/nothing-here"]
+
+
+async def test_close_stops_the_pool_and_closes_its_threads_connections() -> None:
+    lean = LeanHTTP(django_asgi_app, prefixes=("/webhooks/",), threads=1)
+    channel = await sync_to_async(_channel)()
+    path, body, headers = _signed(channel, "evt-close")
+    assert (await _request(lean, path, body, headers))[0] == 200
+    assert lean._executor is not None
+    kept = lean._executor.submit(lambda: connections["default"]).result()
+    assert kept.connection is not None  # kept between requests
+    lean.close()
+    assert lean._executor is None
+    if kept.vendor != "sqlite":  # Django never closes the in-memory SQLite test database
+        assert kept.connection is None
+    lean.close()  # closing twice is harmless
+    path, body, headers = _signed(channel, "evt-after")
+    assert (await _request(lean, path, body, headers))[0] == 200  # a new pool
+    assert sorted(await sync_to_async(_stored)(channel)) == ["evt-after", "evt-close"]
+    lean.close()
