@@ -45,7 +45,14 @@ def _columns(model: type[Identity] | type[Customer] | type[Organization]) -> lis
 
 
 @cache
-def _statement() -> str:
+def _statement(pairs: int) -> str:
+    """The statement for ``pairs`` (kind, value) pairs, each looked up on its own: three
+    equalities on the unique (tenant, kind, value) index, one row at most. The generic plan
+    sees no values; given arrays (``kind = ANY(..) AND value = ANY(..)``), or the pairs
+    OR-ed together, it weighs the probes against the average tenant's few identities and
+    filters all of the tenant's instead: on a large tenant, a scan of its identities per
+    message. (Migration ``0004`` keeps the tenant column's estimate from assuming tiny
+    tenants; ``tests/test_identity_lookup_plan.py`` checks the plan.)"""
     identity = Identity._meta.db_table
     customer = Customer._meta.db_table
     organization = Organization._meta.db_table
@@ -53,14 +60,18 @@ def _statement() -> str:
     ccols = _columns(Customer)
     weak = f"(NOT {{t}}.verified AND {{t}}.origin IN ({_WEAK}))"
     ocols = _columns(Organization)
+    found = "\n    UNION ALL\n    ".join(
+        f"SELECT * FROM {identity} "  # noqa: S608 (the table name comes from the model)
+        f"WHERE tenant_id = %(tenant)s AND kind = %(k{n})s AND value = %(v{n})s"
+        for n in range(pairs)
+    )
     select = ", ".join(
         [*(f"i.{c}" for c in icols), *(f"c.{c}" for c in ccols), *(f"o.{c}" for c in ocols)]
     )
     # Every part is filtered on the tenant id the caller passes (the active tenant).
     return f"""
 WITH found AS (
-    SELECT * FROM {identity}
-    WHERE tenant_id = %(tenant)s AND kind = ANY(%(kinds)s) AND value = ANY(%(values)s)
+    {found}
 ), touched AS (
     UPDATE {identity} AS u SET last_seen_at = %(now)s,
         verified = u.verified OR %(verified)s,
@@ -110,15 +121,16 @@ def sighting_lookup(
         "tenant": tenant_id,
         "kind": kind,
         "value": value,
-        "kinds": list(kinds),
-        "values": list(values),
         "verified": verified,
         "channel": channel_id,
         "now": now,
         "stale": stale,
     }
+    pairs = list(dict.fromkeys((k, v) for k in kinds for v in values)) or [(kind, value)]
+    for n, (pair_kind, pair_value) in enumerate(pairs):
+        params[f"k{n}"], params[f"v{n}"] = pair_kind, pair_value
     with prepared_cursor() as cursor:
-        cursor.execute(_statement(), params)
+        cursor.execute(_statement(len(pairs)), params)
         fetched = cursor.fetchall()
     inames = [f.attname for f in Identity._meta.concrete_fields]
     cnames = [f.attname for f in Customer._meta.concrete_fields]
