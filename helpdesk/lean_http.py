@@ -112,8 +112,9 @@ class LeanHTTP:
         return response
 
     def close(self) -> None:
-        """Stop the pool and close the connections its threads kept (at shutdown, and for
-        tests, whose database cannot be dropped while a thread still holds it)."""
+        """Stop the pool and close the connections its threads kept (tests close it: their
+        database cannot be dropped while a thread still holds it); the next request starts a
+        new pool."""
         executor, self._executor = self._executor, None
         if executor is None:
             return

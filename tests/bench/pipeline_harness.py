@@ -322,9 +322,12 @@ def load(
     return result
 
 
-def _cpu_seconds(wanted: Callable[[str, list[str]], bool]) -> float:
-    """User + system CPU of every live process ``wanted(name, stat fields after the name)``."""
+def _cpu_seconds(wanted: Callable[[str, list[str]], bool], *, children: bool = False) -> float:
+    """User + system CPU of every live process ``wanted(name, stat fields after the name)``;
+    with ``children``, that of their exited and reaped children instead (a PostgreSQL backend
+    or autovacuum worker that ended is counted in its postmaster's cutime and cstime)."""
     ticks = os.sysconf("SC_CLK_TCK")
+    first = 13 if children else 11  # cutime, cstime or utime, stime
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -333,7 +336,7 @@ def _cpu_seconds(wanted: Callable[[str, list[str]], bool]) -> float:
         except (OSError, IndexError):
             continue
         if wanted(name, fields):
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += int(fields[first]) + int(fields[first + 1])
     return total / ticks
 
 
@@ -349,27 +352,15 @@ def machine_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _exited_children_seconds(name: str) -> float:
-    """CPU of the exited, reaped children of the ``name`` processes (a PostgreSQL backend or
-    autovacuum worker that ended is counted in its postmaster's cutime and cstime)."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.partition("(")[2].startswith(name):
-            fields = tail.split()
-            total += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def service_cpu_seconds() -> dict[str, float]:
     """CPU of the PostgreSQL and Redis servers on this machine: live processes plus the
     PostgreSQL backends and autovacuum workers that exited meanwhile."""
+
+    def postgres(name: str, _: list[str]) -> bool:
+        return name.startswith("postgres")
+
     return {
-        "PostgreSQL": _cpu_seconds(lambda name, _: name.startswith("postgres"))
-        + _exited_children_seconds("postgres"),
+        "PostgreSQL": _cpu_seconds(postgres) + _cpu_seconds(postgres, children=True),
         "Redis": _cpu_seconds(lambda name, _: name.startswith("redis-server")),
     }
 
