@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from helpdesk.models import Tenant
+from helpdesk.prepared import statement_cursor
+from helpdesk.tenancy import tenant_current
 from knowledge.models import Article, ArticleStatus, Category, SearchLog
 from knowledge.search import SearchHit, article_search
 
@@ -200,3 +202,20 @@ def failed_searches_top(
         {"query": row["normalized_query"], "count": row["count"], "contacted": row["contacted"]}
         for row in rows
     ]
+
+
+def searches_uncontacted_ids(*, customer_id: int, since: datetime) -> list[int]:
+    """Ids of the customer's searches since ``since`` not followed by contact yet.
+
+    Every new ticket asks, and almost always for nothing: plain SQL, prepared on PostgreSQL,
+    costs a tenth of building the ORM query for the full rows.
+    """
+    table = SearchLog._meta.db_table
+    sql = (
+        f"SELECT id FROM {table} WHERE tenant_id = %s AND customer_id = %s "  # noqa: S608
+        "AND created_at >= %s AND contacted_at IS NULL"
+    )
+    params: list[Any] = [tenant_current().pk, customer_id, since]
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
+        return [int(row[0]) for row in cursor.fetchall()]

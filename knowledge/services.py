@@ -14,9 +14,7 @@ from customers.models import Customer
 from helpdesk.errors import Conflict, DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Tenant
-from helpdesk.prepared import statement_cursor
 from helpdesk.tasks import enqueue_on_commit
-from helpdesk.tenancy import tenant_current
 from knowledge.models import (
     Article,
     ArticleStatus,
@@ -27,6 +25,7 @@ from knowledge.models import (
     SearchSource,
 )
 from knowledge.search import SearchOutcome
+from knowledge.selectors import searches_uncontacted_ids
 from knowledge.text import article_slugify, html_to_text, markdown_render
 from knowledge.validation import locale_clean
 
@@ -286,7 +285,7 @@ def search_contact_record(
         )
         found = list(logs.order_by("created_at"))
     else:
-        ids = _customer_search_ids(customer_id=int(customer_id or 0), since=since)
+        ids = searches_uncontacted_ids(customer_id=int(customer_id or 0), since=since)
         found = list(SearchLog.objects.filter(pk__in=ids).order_by("created_at")) if ids else []
     if not found:
         return []  # most contacts searched nothing: one query, no transaction
@@ -306,23 +305,6 @@ def search_contact_record(
             },
         )
     return found
-
-
-def _customer_search_ids(*, customer_id: int, since: Any) -> list[int]:
-    """Ids of the customer's searches since ``since`` not followed by contact yet.
-
-    Every new ticket asks, and almost always for nothing: plain SQL, prepared on PostgreSQL,
-    costs a tenth of building the ORM query for the full rows.
-    """
-    table = SearchLog._meta.db_table
-    sql = (
-        f"SELECT id FROM {table} WHERE tenant_id = %s AND customer_id = %s "  # noqa: S608
-        "AND created_at >= %s AND contacted_at IS NULL"
-    )
-    params = [tenant_current().pk, customer_id, since]
-    with statement_cursor() as cursor:
-        cursor.execute(sql, params)
-        return [int(row[0]) for row in cursor.fetchall()]
 
 
 def failed_search_outreach_publish(*, tenant: Tenant, now: Any = None) -> int:
