@@ -76,6 +76,14 @@ def _sealed_config(*, provider: str, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def webhook_channel_cached(
+    *, provider: str, key: str
+) -> tuple[str, Channel, ChannelContext] | None:
+    """``(sealed config, channel, context)`` as this process last read them for a webhook
+    URL, without asking the database (the webhook lane's insert checks they still hold)."""
+    return _webhook_cache.get((provider, key))
+
+
 def webhook_channel(*, provider: str, key: str) -> tuple[Channel, ChannelContext] | None:
     """The active channel behind a webhook URL and its decrypted context.
 

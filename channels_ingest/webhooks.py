@@ -61,7 +61,7 @@ def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> Http
             event_id=event_id,
             body=incoming.body,
             content_type=incoming.content_type,
-            headers={k: v for k, v in incoming.headers.items() if k in _KEPT_HEADERS},
+            headers={k: v for k, v in incoming.headers.items() if k in KEPT_HEADERS},
         )
         if created:
             transaction.on_commit(drain_wake_soon)
@@ -69,4 +69,4 @@ def webhook(request: HttpRequest, provider: str, key: str, purpose: str) -> Http
 
 
 # Headers an adapter may need again when it normalizes (never credentials).
-_KEPT_HEADERS = frozenset({"content-type", "user-agent", "x-request-id"})
+KEPT_HEADERS = frozenset({"content-type", "user-agent", "x-request-id"})

@@ -115,6 +115,9 @@ class Adapter(ABC):
     secret_fields: ClassVar[frozenset[str]] = frozenset()
     # Config keys a channel of this provider must have, per kind.
     required_fields: ClassVar[Mapping[str, frozenset[str]]] = {}
+    # ``verify``, ``event_id`` and ``acknowledge`` are quick and touch nothing outside the
+    # request (an HMAC, a small parse): the webhook lane may run them on the event loop.
+    verify_on_loop: ClassVar[bool] = False
 
     def config_errors(self, kind: str, config: Mapping[str, Any]) -> dict[str, str]:
         """Field errors for a channel's config (beyond the required keys)."""

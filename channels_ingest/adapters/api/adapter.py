@@ -35,6 +35,7 @@ def sign(secret: str, body: bytes) -> str:
 
 class ApiAdapter(Adapter):
     provider = "api"
+    verify_on_loop = True  # an HMAC or a token over a small body
     kinds = frozenset({"api"})
     secret_fields = frozenset({"secret"})
     required_fields = {"api": frozenset({"secret"})}

@@ -48,6 +48,7 @@ def _refusal(status: int, code: str, message: str) -> JsonResponse:
 
 class MetaAdapter(Adapter):
     provider = "meta"
+    verify_on_loop = True  # an HMAC or a token over a small body
     kinds = frozenset(ID_FIELD)
     secret_fields = SECRETS
     required_fields = {kind: SECRETS | {field} for kind, field in ID_FIELD.items()}

@@ -105,6 +105,7 @@ def _text(message: Mapping[str, Any], labels: list[str]) -> str:
 
 class TelegramAdapter(Adapter):
     provider = "telegram"
+    verify_on_loop = True  # an HMAC or a token over a small body
     kinds = frozenset({"telegram"})
     secret_fields = frozenset({"bot_token", "secret_token"})
     required_fields = {"telegram": frozenset({"bot_token", "secret_token"})}

@@ -41,6 +41,7 @@ _EMPTY_MESSAGING_RESPONSE = str(MessagingResponse())
 
 class TwilioAdapter(Adapter):
     provider = "twilio"
+    verify_on_loop = True  # an HMAC or a token over a small body
     kinds = frozenset({"sms", "whatsapp", "voice"})
     purposes = VOICE_PURPOSES
     secret_fields = frozenset({"auth_token"})
