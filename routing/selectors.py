@@ -148,15 +148,15 @@ def _routing_config(tenant_id: int) -> RoutingConfig:
     now = time.monotonic()
     if cached is not None and now - cached[2] < RECHECK_SECONDS:
         return cached[1]
-    token = RoutingVersion.objects.values_list("token", flat=True).first()
-    if token is not None and cached is not None and cached[0] == token:
+    # A tenant that never configured routing has no token yet: "" until its first change.
+    token = RoutingVersion.objects.values_list("token", flat=True).first() or ""
+    if cached is not None and cached[0] == token:
         with _cache_lock:
             _cache[tenant_id] = (token, cached[1], now)
         return cached[1]
     config = _config_load()
-    if token is not None:
-        with _cache_lock:
-            _cache[tenant_id] = (token, config, now)
+    with _cache_lock:
+        _cache[tenant_id] = (token, config, now)
     return config
 
 

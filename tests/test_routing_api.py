@@ -320,3 +320,26 @@ def test_member_skills_capacity_presence(seat_a: Seat) -> None:
     assert seat_a.member.user.name != "Changed"
     listed = seat_a.client().get("/api/v1/members/").json()["results"]
     assert listed[0]["presence"] == "online"
+
+
+def test_a_tenant_that_never_configured_routing_reads_it_once_until_its_first_change(
+    seat_a: Seat, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from routing import selectors
+    from routing.models import RoutingVersion, SlaPolicy
+
+    tenant = seat_a.tenant
+    with tenant_scope(tenant):
+        first = selectors.routing_config(tenant_id=tenant.pk)
+        assert first.policies == ()
+        with django_assert_num_queries(0):  # within the recheck interval: nothing asked
+            assert selectors.routing_config(tenant_id=tenant.pk) is first
+        monkeypatch.setattr(selectors, "RECHECK_SECONDS", 0.0)
+        with django_assert_num_queries(1):  # the token alone: still none, still the same
+            assert selectors.routing_config(tenant_id=tenant.pk) is first
+
+        # Another process's first change: a policy and the tenant's first token.
+        SlaPolicy.objects.create(tenant=tenant, name="Any", first_response_minutes=5)
+        RoutingVersion.objects.create(tenant=tenant, token="a" * 32)
+
+        assert [p.name for p in selectors.routing_config(tenant_id=tenant.pk).policies] == ["Any"]
