@@ -16,6 +16,7 @@ from channels_ingest.adapters.base import ChannelContext, NormalizeError
 from channels_ingest.adapters.registry import adapter_for
 from channels_ingest.models import Channel, EventState, InboundEvent
 from channels_ingest.selectors import channel_context
+from helpdesk.deferred_writes import writes_deferred
 from helpdesk.errors import DomainError
 from helpdesk.models import Tenant
 from helpdesk.prepared import model_insert
@@ -152,13 +153,15 @@ def events_process_locked(event_ids: Sequence[int], *, leased: bool = False) -> 
 
 def _run_together(events: Sequence[InboundEvent]) -> bool:
     """Run a batch's events under one savepoint instead of one per message (two round trips
-    fewer per message). True if none failed; else everything they did is taken back, their
-    states are as before, and the caller runs them one by one to keep the good ones."""
+    fewer per message), the writes nobody waits for (message rows, ticket updates) riding
+    along with the next statement. True if none failed; else everything they did is taken
+    back, their states are as before, and the caller runs them one by one to keep the good
+    ones."""
     if len(events) < 2:
         return False
     before = [[getattr(event, name) for name in _STATE_FIELDS] for event in events]
     try:
-        with transaction.atomic():
+        with transaction.atomic(), writes_deferred():
             for event in events:
                 _event_run(event, together=True)
     except Exception as exc:

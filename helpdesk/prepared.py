@@ -110,10 +110,11 @@ def statement_cursor() -> CursorWrapper:
 
 @cache
 def _insert_statement(
-    model: type[models.Model], unless_exists: tuple[str, ...]
+    model: type[models.Model], unless_exists: tuple[str, ...], *, with_pk: bool = False
 ) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    """The INSERT of every column but the key (returned), or of every column (``with_pk``)."""
     meta = model._meta
-    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    fields = tuple(f for f in meta.concrete_fields if with_pk or not f.primary_key)
     columns = ", ".join(f'"{f.column}"' for f in fields)
     values = ", ".join(["%s"] * len(fields))
     # Table and column names come from the model; every value is a parameter.
@@ -122,7 +123,7 @@ def _insert_statement(
         column = {f.name: f.column for f in meta.concrete_fields}
         unique = ", ".join(f'"{column[name]}"' for name in unless_exists)
         sql += f" ON CONFLICT ({unique}) DO NOTHING"
-    return f'{sql} RETURNING "{meta.pk.column}"', fields
+    return (sql if with_pk else f'{sql} RETURNING "{meta.pk.column}"'), fields
 
 
 def model_insert(instance: models.Model, *, unless_exists: tuple[str, ...] = ()) -> bool:

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
+from helpdesk.deferred_writes import statement_defer
 from helpdesk.events import event_publish
 from helpdesk.models import Membership
-from helpdesk.prepared import prepared_cursor
 from inbox.assignment import (
     ASSIGNED_FIELDS,
     assignment_summary,
@@ -291,9 +291,9 @@ def _ticket_write(
         "WHERE id = %(ticket)s AND tenant_id = %(tenant)s"
     )
     # Prepared: the few shapes this takes (which columns, with or without trace and tags)
-    # are planned once per connection.
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)  # names come from the models; the row is the tenant's
+    # are planned once per connection. Nobody reads its answer: in a batch it goes out with
+    # the next statement. Names come from the models; the row is the tenant's.
+    statement_defer(sql, params)
 
 
 def ticket_rules_after_reply(*, ticket: Ticket, at: datetime) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.services import identity_hints_apply, identity_resolve
+from helpdesk.deferred_writes import model_insert_deferred
 from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
@@ -128,7 +129,7 @@ def message_record(
         metadata=metadata or {},
         created_at=at,
     )
-    model_insert(message)
+    model_insert_deferred(message)  # its id is known at once; the row may wait (batches)
     fields = ["last_activity_at", "updated_at"]
     ticket.last_activity_at = ticket.updated_at = at
     if channel_kind and channel_kind not in ticket.channel_kinds:

@@ -356,3 +356,38 @@ def test_a_redelivery_in_a_batch_is_taken_back_and_the_batch_run_again_one_by_on
         ]
         assert Ticket.objects.count() == 3
         assert Customer.objects.count() == 3  # nothing of the first try was kept twice
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="writes ride along on PostgreSQL")
+def test_in_a_batch_a_follow_up_costs_two_round_trips_its_writes_riding_along() -> None:
+    tenant, channel, first = _setup("trips", 6)
+    events_process([(tenant.pk, pk) for pk in first])  # six known senders, six tickets
+    senders = [f"trips-{i}@example.com" for i in range(6)]
+
+    def round_trips(names: list[str], count: int) -> int:
+        ids = [_receive(channel, name, sender=senders[i]).pk for i, name in enumerate(names)]
+        sent: list[str] = []
+
+        def note(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            sent.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note):
+            events_process([(tenant.pk, pk) for pk in ids[:count]])
+        return len(sent)
+
+    three = round_trips(["a-0", "a-1", "a-2"], 3)
+    six = round_trips([f"b-{i}" for i in range(6)], 6)
+
+    assert six - three == 2 * 3  # the sender's look-up and the conversation's, nothing else
+    with tenant_scope(tenant):
+        assert Message.objects.filter(channel_id=channel.pk).count() == 15
+        assert Ticket.objects.count() == 6
+        assert set(
+            Ticket.objects.values_list("last_inbound_at", flat=True)
+        ) == set(  # each ticket's clocks moved with its own latest message
+            Message.objects.filter(external_id__startswith="b-").values_list(
+                "created_at", flat=True
+            )
+        )
