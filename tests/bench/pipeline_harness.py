@@ -447,7 +447,19 @@ def service_cpu_seconds() -> dict[str, float]:
 
 def host_load() -> str:
     one, five, _ = os.getloadavg()
-    return f"host load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+    return (
+        f"host load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores; "
+        f"{cpu_reference()}"
+    )
+
+
+def cpu_reference() -> str:
+    """How fast this machine's core is right now: on a shared host it drifts by a third or
+    more within an hour, which moves every figure here with it."""
+    import timeit
+
+    best = min(timeit.repeat("sum(range(1_000_000))", number=5, repeat=5)) / 5
+    return f"reference loop sum(range(10**6)) {best * 1000:.1f} ms (about 12 ms on a quiet core)"
 
 
 def database_name() -> str:
