@@ -16,10 +16,10 @@ from channels_ingest.adapters.base import ChannelContext, NormalizeError
 from channels_ingest.adapters.registry import adapter_for
 from channels_ingest.models import Channel, EventState, InboundEvent
 from channels_ingest.selectors import channel_context
-from helpdesk.deferred_writes import writes_deferred
 from helpdesk.errors import DomainError
 from helpdesk.models import Tenant
 from helpdesk.prepared import model_insert
+from helpdesk.ride_along import ride_along
 from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
 from inbox.models import ChannelKind
 from inbox.services import call_update_apply, message_ingest, message_status_apply
@@ -161,7 +161,7 @@ def _run_together(events: Sequence[InboundEvent]) -> bool:
         return False
     before = [[getattr(event, name) for name in _STATE_FIELDS] for event in events]
     try:
-        with transaction.atomic(), writes_deferred():
+        with transaction.atomic(), ride_along():
             for event in events:
                 _event_run(event, together=True)
     except Exception as exc:

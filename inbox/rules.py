@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
-from helpdesk.deferred_writes import statement_defer
 from helpdesk.events import event_publish
 from helpdesk.models import Membership
+from helpdesk.ride_along import statement_defer
 from inbox.assignment import (
     ASSIGNED_FIELDS,
     assignment_summary,

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.services import identity_hints_apply, identity_resolve
-from helpdesk.deferred_writes import model_insert_deferred
 from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.prepared import model_insert
+from helpdesk.ride_along import model_insert_deferred
 from helpdesk.services import counter_next
 from inbox.attachments import attachment_store, call_store
 from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
@@ -35,7 +35,7 @@ from inbox.models import (
 )
 from inbox.outbound import ChannelInfo, channel_info
 from inbox.rules import ticket_rules_after_reply, ticket_rules_after_update, ticket_rules_apply
-from inbox.threading import inbound_thread
+from inbox.threading import conversation_ahead, inbound_thread
 from routing.models import Team
 
 
@@ -285,6 +285,7 @@ def message_ingest(
 
 def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
     sender = inbound.sender
+    ahead = conversation_ahead(tenant=tenant, inbound=inbound)  # goes with the look-up
     customer = identity_resolve(
         tenant=tenant,
         kind=sender.kind,
@@ -294,7 +295,7 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage) -> Message:
         channel_id=inbound.channel_id,
     )
     at = inbound.sent_at or timezone.now()
-    ticket = inbound_thread(customer=customer, inbound=inbound)
+    ticket = inbound_thread(customer=customer, inbound=inbound, ahead=ahead)
     if ticket is not None:  # the rules read both; spare their look-ups
         if ticket.customer_id == customer.pk:
             ticket.customer = customer

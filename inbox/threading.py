@@ -17,8 +17,12 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.identity_values import InvalidIdentity
+from customers.models import Customer, Identity
+from customers.services import sender_identity
+from helpdesk.models import Tenant
 from helpdesk.prepared import model_from_row, prepared_cursor
+from helpdesk.ride_along import Ahead, read_ahead
 from inbox.inbound import InboundMessage
 from inbox.models import ACTIVE_STATUSES, Message, Ticket, TicketStatus
 
@@ -26,9 +30,16 @@ REOPEN_WINDOW = timedelta(days=3)
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,10})\]")
 
 
-def inbound_thread(*, customer: Customer, inbound: InboundMessage) -> Ticket | None:
+def inbound_thread(
+    *, customer: Customer, inbound: InboundMessage, ahead: Ahead | None = None
+) -> Ticket | None:
+    """``ahead``: ``conversation_ahead``'s read, used when it found this customer."""
     if inbound.channel_kind == "email":
         return thread_email(customer=customer, inbound=inbound)
+    if ahead is not None:
+        rows = ahead.rows()
+        if rows and rows[0][0] == customer.pk:
+            return None if rows[0][1] is None else model_from_row(Ticket, rows[0][1:])
     return thread_conversation(customer=customer, inbound=inbound)
 
 
@@ -100,6 +111,42 @@ WHERE t.tenant_id = %(tenant)s AND t.customer_id = %(customer)s
 ORDER BY t.status IN ({active}) DESC, t.last_activity_at DESC
 LIMIT 1
 """  # noqa: S608 (table, column and status names come from the models)
+
+
+def conversation_ahead(*, tenant: Tenant, inbound: InboundMessage) -> Ahead | None:
+    """In a batch on PostgreSQL: the conversation of the customer owning the sender's
+    identity as stored, read with the next statement (the sender's look-up) instead of in a
+    round trip of its own. ``inbound_thread`` uses it when the sender resolves to that same
+    customer (else, say a merged or a new customer, it reads again)."""
+    if inbound.channel_kind == "email" or connection.vendor != "postgresql":
+        return None
+    sender = inbound.sender
+    try:
+        kind, value, _ = sender_identity(
+            tenant=tenant, kind=sender.kind, value=sender.value, verified=sender.verified
+        )
+    except InvalidIdentity:
+        return None
+    params = {
+        "tenant": tenant.pk,
+        "kind": kind,
+        "value": value,
+        "channel": inbound.channel_id,
+        "since": timezone.now() - REOPEN_WINDOW,
+    }
+    return read_ahead(_ahead_statement(), params)
+
+
+@cache
+def _ahead_statement() -> str:
+    identity = Identity._meta.db_table
+    conversation = _conversation_statement().replace("%(customer)s", "i.customer_id")
+    # The identity and the conversation are both filtered on the tenant the caller passes.
+    return f"""
+SELECT i.customer_id, t.* FROM {identity} AS i
+LEFT JOIN LATERAL ({conversation}) AS t ON true
+WHERE i.tenant_id = %(tenant)s AND i.kind = %(kind)s AND i.value = %(value)s
+"""  # noqa: S608 (the table name comes from the model)
 
 
 def _conversation_prepared(

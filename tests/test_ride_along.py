@@ -1,4 +1,4 @@
-"""Deferred writes travel with the next statement, in order, and never outlive their block."""
+"""Statements ride along with the next one, in order, and never outlive their block."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from helpdesk.deferred_writes import (
+from helpdesk.models import Tenant
+from helpdesk.ride_along import (
     _queue,
     model_insert_deferred,
+    read_ahead,
+    ride_along,
     statement_defer,
-    writes_deferred,
 )
-from helpdesk.models import Tenant
 from helpdesk.tenancy import tenant_scope
 from inbox.models import Tag
 from tests.factories import TenantFactory
@@ -57,13 +58,13 @@ def _names(tenant: Tenant) -> list[str]:
 def test_a_deferred_write_waits_for_the_next_statement_which_reads_its_effect() -> None:
     tenant = TenantFactory()
     tag = _tag(tenant, "billing")
-    with trips() as sent, writes_deferred():
+    with trips() as sent, ride_along():
         _rename(tag, "invoices")
         queue = _queue.get()
-        assert queue is not None and len(queue.writes) == 1  # not sent yet
+        assert queue is not None and len(queue.items) == 1  # not sent yet
         assert sent == []
         assert _names(tenant) == ["invoices"]  # the read went out with it, after it
-        assert queue.writes == []
+        assert queue.items == []
         assert len(sent) == 1  # one round trip for both
     assert _names(tenant) == ["invoices"]
 
@@ -73,7 +74,7 @@ def test_what_is_left_goes_out_when_the_block_ends() -> None:
     tenant = TenantFactory()
     tag = _tag(tenant, "billing")
     with trips() as sent:
-        with writes_deferred():
+        with ride_along():
             _rename(tag, "refunds")
         assert sent == []
     assert _names(tenant) == ["refunds"]
@@ -82,7 +83,7 @@ def test_what_is_left_goes_out_when_the_block_ends() -> None:
 @postgres_only
 def test_rows_inserted_deferred_get_their_ids_first_and_exist_after_the_block() -> None:
     tenant = TenantFactory()
-    with tenant_scope(tenant), writes_deferred():
+    with tenant_scope(tenant), ride_along():
         tags = [Tag(tenant=tenant, name=f"t{i}") for i in range(3)]
         for tag in tags:
             model_insert_deferred(tag)
@@ -103,7 +104,7 @@ def test_rows_inserted_deferred_get_their_ids_first_and_exist_after_the_block() 
 def test_a_failing_deferred_write_raises_from_the_statement_it_rode_with() -> None:
     tenant = TenantFactory()
     _tag(tenant, "taken")
-    with pytest.raises(IntegrityError), transaction.atomic(), writes_deferred():
+    with pytest.raises(IntegrityError), transaction.atomic(), ride_along():
         model_insert_deferred(Tag(tenant=tenant, name="taken"))  # (tenant, name) is unique
         model_insert_deferred(Tag(tenant=tenant, name="fresh"))
         _names(tenant)
@@ -115,7 +116,7 @@ def test_a_failing_deferred_write_raises_from_the_statement_it_rode_with() -> No
 def test_writes_queued_when_the_block_raises_are_never_sent() -> None:
     tenant = TenantFactory()
     tag = _tag(tenant, "billing")
-    with pytest.raises(RuntimeError), writes_deferred():
+    with pytest.raises(RuntimeError), ride_along():
         _rename(tag, "never")
         raise RuntimeError("the work failed")
     assert _queue.get() is None
@@ -126,7 +127,7 @@ def test_writes_queued_when_the_block_raises_are_never_sent() -> None:
 def test_a_server_side_cursor_runs_after_the_waiting_writes() -> None:
     tenant = TenantFactory()
     tag = _tag(tenant, "billing")
-    with transaction.atomic(), writes_deferred(), tenant_scope(tenant):
+    with transaction.atomic(), ride_along(), tenant_scope(tenant):
         _rename(tag, "streamed")
         assert [t.name for t in Tag.objects.all().iterator(chunk_size=10)] == ["streamed"]
 
@@ -139,10 +140,39 @@ def test_outside_a_block_or_off_postgresql_writes_go_out_at_once() -> None:
         model_insert_deferred(fresh)
         assert Tag.objects.filter(pk=fresh.pk).exists()
     if not ON_POSTGRES:
-        with writes_deferred(), tenant_scope(tenant):
+        with ride_along(), tenant_scope(tenant):
             late = Tag(tenant=tenant, name="late")
             model_insert_deferred(late)
             assert Tag.objects.filter(pk=late.pk, name="late").exists()
         return
     _rename(tag, "renamed")
     assert _names(tenant) == ["fresh", "renamed"]
+
+
+@postgres_only
+def test_a_read_ahead_travels_with_the_next_statement_after_the_writes_queued_before_it() -> None:
+    tenant = TenantFactory()
+    tag = _tag(tenant, "billing")
+    with trips() as sent, ride_along():
+        _rename(tag, "refunds")
+        ahead = read_ahead("SELECT name FROM inbox_tag WHERE id = %s", [tag.pk])
+        _rename(tag, "invoices")
+        assert ahead is not None and sent == []
+        assert _names(tenant) == ["invoices"]  # one trip: rename, read, rename, this read
+        assert len(sent) == 1
+        assert ahead.rows() == [("refunds",)]  # read between the two renames
+        assert len(sent) == 1  # answered already: no trip of its own
+
+
+@postgres_only
+def test_a_read_ahead_nothing_carried_is_sent_when_its_rows_are_asked_for() -> None:
+    tenant = TenantFactory()
+    tag = _tag(tenant, "billing")
+    with ride_along():
+        ahead = read_ahead("SELECT name FROM inbox_tag WHERE id = %s", [tag.pk])
+        assert ahead is not None
+        assert ahead.rows() == [("billing",)]
+
+
+def test_outside_a_block_nothing_is_read_ahead() -> None:
+    assert read_ahead("SELECT 1", []) is None
