@@ -1,32 +1,17 @@
-"""Writes owned by the core: tenants, members, tokens and per-tenant counters."""
+"""Writes owned by the core: tenants, members and tokens (counters: ``helpdesk.counters``)."""
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.errors import Conflict, DomainError
-from helpdesk.models import ApiToken, Membership, Role, Tenant, TenantCounter, User
+from helpdesk.models import ApiToken, Membership, Role, Tenant, User
 from helpdesk.tenancy import tenant_scope
 
 
 class TenantExists(Conflict):
     pass
-
-
-def counter_next(*, tenant: Tenant, name: str) -> int:
-    """The next value of a per-tenant counter, atomically (one statement, no read-modify-write)."""
-    table = TenantCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (tenant_id, name, value) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (tenant_id, name) DO UPDATE SET value = {table}.value + 1 "
-            "RETURNING value",
-            [tenant.pk, name],
-        )
-        row = cursor.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 @transaction.atomic

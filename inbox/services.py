@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.services import identity_hints_apply, identity_resolve
+from helpdesk.counters import counter_next
 from helpdesk.errors import DomainError
 from helpdesk.events import event_publish
 from helpdesk.models import Membership, Tenant
 from helpdesk.prepared import model_insert
 from helpdesk.ride_along import model_insert_deferred
-from helpdesk.services import counter_next
 from inbox.attachments import attachment_store, call_store
 from inbox.inbound import CallUpdate, InboundMessage, StatusUpdate
 from inbox.models import (

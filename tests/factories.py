@@ -8,8 +8,9 @@ import factory
 
 from channels_ingest.models import Channel
 from customers.models import Customer, Identity, Organization
+from helpdesk.counters import counter_next
 from helpdesk.models import ApiToken, Membership, Role, Tenant, User
-from helpdesk.services import api_token_create, counter_next
+from helpdesk.services import api_token_create
 from inbox.models import Message, Ticket
 from routing.models import Team
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from customers.models import Customer, Identity
@@ -123,4 +124,7 @@ def test_a_redelivery_that_would_open_a_ticket_takes_everything_back(seat_a: Sea
         assert Message.objects.count() == 1
         message_ingest(tenant=seat_a.tenant, inbound=whatsapp("New question", "wamid.8"))
         newest = Ticket.objects.order_by("-id").values_list("number", flat=True).first()
-        assert newest == ticket.number + 1
+        # On PostgreSQL numbers come from a sequence, which never waits for another
+        # transaction and skips the number a rolled-back one took; the counter row reuses it.
+        skipped = 1 if connection.vendor == "postgresql" else 0
+        assert newest == ticket.number + 1 + skipped

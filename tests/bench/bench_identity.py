@@ -256,8 +256,8 @@ def timeline_customer(tenant: object) -> int:
 
     from customers.models import Customer
     from customers.services import customer_create
+    from helpdesk.counters import counter_next
     from helpdesk.models import Tenant
-    from helpdesk.services import counter_next
     from inbox.models import Message, Ticket
 
     assert isinstance(tenant, Tenant)
