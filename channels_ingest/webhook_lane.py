@@ -51,7 +51,7 @@ def lane_enabled() -> bool:
     return (
         connections["default"].vendor == "postgresql"
         and not inbound_events_drain.app.conf.task_always_eager
-        and getattr(settings, "WEBHOOK_LANE", True)
+        and settings.WEBHOOK_LANE
     )
 
 

@@ -168,6 +168,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # Request bodies: webhooks carry attachments, so the hard cap is 25 MB (413 past it).
 MAX_REQUEST_BODY_BYTES = 25 * 1024 * 1024
+# Webhooks of channels already served answered on the event loop (PostgreSQL with a broker).
+WEBHOOK_LANE = env.bool("WEBHOOK_LANE", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

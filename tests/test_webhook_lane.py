@@ -243,3 +243,18 @@ async def test_each_tenant_s_delivery_is_stored_under_its_own_channel_and_tenant
             (channel.tenant_id, channel.pk, "warm"),
             (channel.tenant_id, channel.pk, own),
         ]
+
+
+async def test_the_lane_is_on_with_postgresql_and_a_broker_unless_switched_off(
+    settings: Any,
+) -> None:
+    from helpdesk.celery import app as celery_app
+
+    assert webhook_lane.lane_enabled() is False  # tests run tasks eagerly, in line
+    celery_app.conf.task_always_eager = False
+    try:
+        assert webhook_lane.lane_enabled() is True
+        settings.WEBHOOK_LANE = False
+        assert webhook_lane.lane_enabled() is False
+    finally:
+        celery_app.conf.task_always_eager = True
