@@ -9,15 +9,15 @@ statement, which also confirms the channel is unchanged.
 
 Anything else goes the ordinary way, with the body it was sent: a channel not cached yet or
 changed meanwhile, a refusal (the view words it, after reading the channel again), a large
-body, a query string, the database not answering. So the lane answers exactly
-as the view would, only sooner. PostgreSQL with a task broker only (``lane_enabled``).
+body, a query string, the database not answering. So the lane answers exactly as the view
+would, only sooner. PostgreSQL with a task broker only (``lane_enabled``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -25,14 +25,14 @@ from django.db import connections
 from django.http import HttpResponse
 from django.utils.http import parse_header_parameters
 
-from channels_ingest.adapters.base import WebhookRejected, WebhookRequest
+from channels_ingest.adapters.base import Adapter, ChannelContext, WebhookRejected, WebhookRequest
 from channels_ingest.adapters.registry import adapter_for
 from channels_ingest.drain import drain_wake_soon
 from channels_ingest.event_writer import EventRow, EventWriter, Stored
+from channels_ingest.models import Channel
 from channels_ingest.selectors import webhook_channel_cached
 from channels_ingest.webhooks import KEPT_HEADERS
-
-logger = logging.getLogger(__name__)
+from helpdesk.lean_http import BodyTooLarge, body_read, too_large
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
@@ -55,6 +55,15 @@ def lane_enabled() -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    adapter: Adapter
+    sealed: str  # the channel's stored config, as cached
+    channel: Channel
+    context: ChannelContext
+    request: WebhookRequest
+
+
 class WebhookLane:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,14 +76,19 @@ class WebhookLane:
         if found is None:
             await self.app(scope, receive, send)
             return
-        body = await _body(receive, found[3])
+        limit = settings.MAX_REQUEST_BODY_BYTES  # as the ordinary way caps it
+        try:
+            body = await body_read(receive, limit)
+        except BodyTooLarge:  # more than the Content-Length said
+            await _send(too_large(limit), send)
+            return
         if body is None:  # the client went away
             return
-        if not await self._serve(scope, body, found, send):
+        if not await self._serve(found, body, send):
             await self.app(scope, _replay(body, receive), send)
 
-    def _candidate(self, scope: Scope) -> tuple[Any, Any, WebhookRequest, int] | None:
-        """The cached channel, adapter and request shape of a POST the lane may take."""
+    def _candidate(self, scope: Scope) -> _Candidate | None:
+        """The adapter, cached channel and request (but its body) of a POST the lane takes."""
         if scope["type"] != "http" or scope["method"] != "POST" or scope.get("root_path"):
             return None
         path = str(scope["path"])
@@ -107,14 +121,13 @@ class WebhookLane:
             body=b"",
             content_type=parse_header_parameters(headers.get("content-type", ""))[0],
         )
-        return (adapter, cached, request, int(length))
+        sealed, channel, context = cached
+        return _Candidate(adapter, sealed, channel, context, request)
 
-    async def _serve(
-        self, scope: Scope, body: bytes, found: tuple[Any, Any, WebhookRequest, int], send: Send
-    ) -> bool:
+    async def _serve(self, found: _Candidate, body: bytes, send: Send) -> bool:
         """Answer the delivery here; False: the ordinary path must."""
-        adapter, (sealed, channel, context), shape, _ = found
-        incoming = WebhookRequest(**{**shape.__dict__, "body": body})
+        adapter, channel, context = found.adapter, found.channel, found.context
+        incoming = replace(found.request, body=body)
         try:
             adapter.verify(context, incoming)
             event_id = adapter.event_id(context, incoming)
@@ -124,7 +137,7 @@ class WebhookLane:
             tenant_id=channel.tenant_id,
             channel_id=channel.pk,
             webhook_key=channel.webhook_key,
-            sealed=sealed,
+            sealed=found.sealed,
             purpose=incoming.purpose,
             provider_event_id=event_id[:255],
             content_type=incoming.content_type[:127],
@@ -178,20 +191,6 @@ def _headers(scope: Scope) -> dict[str, str]:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     return headers
-
-
-async def _body(receive: Receive, length: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = bytes(message.get("body", b""))
-        size += len(chunk)
-        chunks.append(chunk)
-        if size > length or not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

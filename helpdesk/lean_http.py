@@ -79,20 +79,11 @@ class LeanHTTP:
         if not declared.isdigit():
             return error_response(400, "bad_content_length", "Content-Length is not a number.")
         if int(declared) > limit:
-            return _too_large(limit)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                return _too_large(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+            return too_large(limit)
+        try:
+            return await body_read(receive, limit)
+        except BodyTooLarge:
+            return too_large(limit)
 
     def _respond(self, scope: Scope, body: bytes, match: ResolverMatch) -> HttpResponseBase:
         set_script_prefix(get_script_prefix(scope))
@@ -150,7 +141,29 @@ def _resolve(urlconf: str, path: str) -> ResolverMatch | None:
     return None if iscoroutinefunction(match.func) else match
 
 
-def _too_large(limit: int) -> HttpResponse:
+class BodyTooLarge(Exception):
+    pass
+
+
+async def body_read(receive: Receive, limit: int) -> bytes | None:
+    """A request's whole body; None if the client went away. Raises ``BodyTooLarge`` as soon
+    as more than ``limit`` bytes arrived, whatever the Content-Length said."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = bytes(message.get("body", b""))
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def too_large(limit: int) -> HttpResponse:
     return error_response(
         413, "body_too_large", f"Request bodies are limited to {limit // (1024 * 1024)} MB."
     )

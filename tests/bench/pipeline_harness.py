@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,6 @@ def history_ensure(*, customers: int = 5000, per_ticket: int = 6) -> None:
 
     from django.utils import timezone
 
-    from channels_ingest.models import Channel
     from customers.models import Customer, Identity
     from helpdesk.models import Tenant
     from helpdesk.tenancy import tenant_scope
@@ -92,14 +92,8 @@ def history_ensure(*, customers: int = 5000, per_ticket: int = 6) -> None:
         return
     tenant = Tenant.objects.create(slug=HISTORY_SLUG, name="History")
     past = timezone.now() - timedelta(days=90)
+    channel = _sms_channel(tenant, "History SMS")
     with tenant_scope(tenant):
-        channel = Channel.objects.create(
-            tenant=tenant,
-            kind="sms",
-            provider="twilio",
-            name="History SMS",
-            config={"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "phone_number": NUMBER},
-        )
         people = Customer.objects.bulk_create(
             [Customer(tenant=tenant, name=f"Customer {n}") for n in range(customers)],
             batch_size=2000,
@@ -153,20 +147,25 @@ class Target:
 
 def target_create(slug: str) -> Target:
     """A fresh tenant with one Twilio SMS channel (earlier runs' rows are removed)."""
-    from channels_ingest.models import Channel
     from helpdesk.models import Tenant
-    from helpdesk.tenancy import tenant_scope
 
     tenant = Tenant.objects.create(slug=slug, name=slug.title())
+    channel = _sms_channel(tenant, "Bench SMS")
+    return Target(tenant.pk, channel.pk, channel.webhook_key)
+
+
+def _sms_channel(tenant: Any, name: str) -> Any:
+    from channels_ingest.models import Channel
+    from helpdesk.tenancy import tenant_scope
+
     with tenant_scope(tenant):
-        channel = Channel.objects.create(
+        return Channel.objects.create(
             tenant=tenant,
             kind="sms",
             provider="twilio",
-            name="Bench SMS",
+            name=name,
             config={"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "phone_number": NUMBER},
         )
-    return Target(tenant.pk, channel.pk, channel.webhook_key)
 
 
 def sms_body(sid: str, sender: str, text: str) -> bytes:
