@@ -15,6 +15,7 @@ re-queues whatever a dead worker held once its lease ran out (in batches too: on
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -22,13 +23,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_ingest.models import EventState, InboundEvent
 from channels_ingest.services import channel_memo, events_process_locked
 from helpdesk.events import events_held
 from helpdesk.models import Tenant
+from helpdesk.prepared import statement_cursor
 from helpdesk.realtime import relay_batched
 from helpdesk.redis_client import cache_key, cache_redis
 from helpdesk.tenancy import tenant_scope
@@ -115,6 +117,10 @@ def _disarm() -> None:
 def events_claim(*, limit: int = BATCH, lease: timedelta = LEASE) -> list[tuple[int, int]]:
     """``(tenant_id, event_id)`` of up to ``limit`` due events, leased to the caller."""
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        with statement_cursor() as cursor:  # one statement, its own transaction
+            cursor.execute(_claim_statement(), [now + lease, now, limit])
+            return sorted(cursor.fetchall(), key=lambda row: row[1])  # oldest first
     with transaction.atomic():
         due = list(
             InboundEvent.objects.unscoped()  # the drain serves every tenant
@@ -129,6 +135,19 @@ def events_claim(*, limit: int = BATCH, lease: timedelta = LEASE) -> list[tuple[
                 next_attempt_at=now + lease
             )
     return due
+
+
+@functools.cache
+def _claim_statement() -> str:
+    table = InboundEvent._meta.db_table
+    due = ", ".join(f"'{state}'" for state in (EventState.PENDING, EventState.RETRY))
+    # The drain serves every tenant; the rows it leases are named by id.
+    return f"""
+UPDATE {table} SET next_attempt_at = %s WHERE id IN (
+    SELECT id FROM {table} WHERE state IN ({due}) AND next_attempt_at <= %s
+    ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED
+) RETURNING tenant_id, id
+"""  # noqa: S608 (the table and states come from the model)
 
 
 def events_drain(*, batch: int = BATCH, max_seconds: float = 20.0) -> int:

@@ -441,3 +441,13 @@ def test_a_batch_threads_every_message_as_one_at_a_time_would() -> None:
     assert batch["m-ann"] == batch["m-bob"] == batch["m-bob-2"]  # one customer, one thread
     assert batch["m-dan-1"][0] == batch["m-dan-2"][0] != batch["m-carol"][0]
     assert len({number for number, _ in batch.values()}) == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the claim's one statement")
+def test_a_claim_is_one_statement_oldest_first() -> None:
+    _, _, ids = _setup("one-claim", 4)
+    with CaptureQueriesContext(connection) as queries:
+        claimed = events_claim(limit=3)
+    assert [pk for _, pk in claimed] == ids[:3]
+    assert len(queries) == 1 and queries[0]["sql"].lstrip().startswith("UPDATE")
