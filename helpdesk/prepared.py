@@ -30,14 +30,16 @@ TIMESTAMPTZ_OID = 1184
 PREPARE_ONLY_WHEN_ASKED = 2**31
 
 
-class _Prepared(psycopg.Cursor[Any]):
+class PreparedCursor(psycopg.Cursor[Any]):
+    """A psycopg cursor that prepares every statement it runs (once per connection)."""
+
     def execute(
         self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
-    ) -> _Prepared:
+    ) -> PreparedCursor:
         return super().execute(query, params, prepare=True, binary=binary)
 
 
-class _PreparedDebug(CursorDebugWrapper):
+class PreparedDebugCursor(CursorDebugWrapper):
     """Logs the statement as written: a prepared execution has no interpolated text."""
 
     def execute(self, sql: Any, params: Any = None) -> Any:
@@ -81,9 +83,9 @@ def prepared_cursor() -> CursorWrapper:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
         if db.timezone is UTC and pg.info.parameter_status("TimeZone") == "UTC":
             pg.adapters.register_loader("timestamptz", UtcTimestampLoader)
-    raw = _Prepared(pg)
+    raw = PreparedCursor(pg)
     if db.queries_logged:
-        return _PreparedDebug(raw, db)
+        return PreparedDebugCursor(raw, db)
     return CursorWrapper(raw, db)
 
 
@@ -109,7 +111,7 @@ def statement_cursor() -> CursorWrapper:
 
 
 @cache
-def _insert_statement(
+def insert_statement(
     model: type[models.Model], unless_exists: tuple[str, ...], *, with_pk: bool = False
 ) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
     """The INSERT of every column but the key (returned), or of every column (``with_pk``)."""
@@ -138,7 +140,7 @@ def model_insert(instance: models.Model, *, unless_exists: tuple[str, ...] = ())
     if connection.vendor != "postgresql" and not unless_exists:
         instance.save(force_insert=True)
         return True
-    sql, fields = _insert_statement(type(instance), unless_exists)
+    sql, fields = insert_statement(type(instance), unless_exists)
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy look-up per field
     params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
     with statement_cursor() as cursor:

@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
-from helpdesk.prepared import _insert_statement, _Prepared, model_insert, statement_cursor
+from helpdesk.prepared import PreparedCursor, insert_statement, model_insert, statement_cursor
 
 RESERVE = 64  # ids reserved per trip to a table's sequence
 
@@ -107,7 +107,7 @@ def model_insert_deferred(instance: models.Model) -> None:
     if not ids:
         ids = queue.ids[model] = _ids_reserve(model)
     instance.pk = ids.pop()
-    sql, fields = _insert_statement(model, (), with_pk=True)
+    sql, fields = insert_statement(model, (), with_pk=True)
     db = connections[DEFAULT_DB_ALIAS]
     params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
     queue.items.append((sql, params, None))
@@ -154,11 +154,11 @@ def _send(queue: _Queue, then: Callable[[], Any] | None) -> Any:
     items, queue.items = queue.items, []
     db = connections[DEFAULT_DB_ALIAS]
     pg = db.connection
-    reads: list[tuple[Ahead, _Prepared]] = []
+    reads: list[tuple[Ahead, PreparedCursor]] = []
     with db.wrap_database_errors, pg.pipeline():
-        writes = _Prepared(pg)
+        writes = PreparedCursor(pg)
         for sql, params, ahead in items:
-            cursor = writes if ahead is None else _Prepared(pg)
+            cursor = writes if ahead is None else PreparedCursor(pg)
             cursor.execute(sql, params)
             if ahead is not None:
                 reads.append((ahead, cursor))
