@@ -156,8 +156,11 @@ class EventWriter:
         for (n, live, made), row in zip(answers, sent, strict=True):
             assert n == len(by_key) + 1
             by_key[row.key] = Stored.CREATED if made else Stored.EXISTING if live else Stored.STALE
+        # A copy of a row made in this batch is a redelivery; otherwise it shares its answer.
         return [
-            by_key[row.key] if is_first or by_key[row.key] is Stored.STALE else Stored.EXISTING
+            Stored.EXISTING
+            if not is_first and by_key[row.key] is Stored.CREATED
+            else by_key[row.key]
             for row, is_first in zip(rows, unique, strict=True)
         ]
 

@@ -16,7 +16,7 @@ would, only sooner. PostgreSQL with a task broker only (``lane_enabled``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,12 +32,15 @@ from channels_ingest.event_writer import EventRow, EventWriter, Stored
 from channels_ingest.models import Channel
 from channels_ingest.selectors import webhook_channel_cached
 from channels_ingest.webhooks import KEPT_HEADERS
-from helpdesk.lean_http import BodyTooLarge, body_read, too_large
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[Mapping[str, Any]]]
-Send = Callable[[Mapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from helpdesk.lean_http import (
+    ASGIApp,
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    body_read,
+    too_large,
+)
 
 PREFIX = "/webhooks/"
 MAX_BODY = 256 * 1024  # larger deliveries (email with attachments) take the ordinary way

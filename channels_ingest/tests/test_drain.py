@@ -30,6 +30,7 @@ from helpdesk.tenancy import tenant_scope
 from inbox.inbound import InboundMessage
 from inbox.models import Message, Ticket
 from tests.factories import ChannelFactory, TenantFactory
+from tests.test_ride_along import trips
 
 
 def _receive(
@@ -367,13 +368,7 @@ def test_in_a_batch_a_follow_up_costs_one_round_trip_the_rest_riding_along() -> 
 
     def round_trips(names: list[str], count: int) -> int:
         ids = [_receive(channel, name, sender=senders[i]).pk for i, name in enumerate(names)]
-        sent: list[str] = []
-
-        def note(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-            sent.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(note):
+        with trips() as sent:
             events_process([(tenant.pk, pk) for pk in ids[:count]])
         return len(sent)
 
